@@ -1,0 +1,47 @@
+# gpufleet.datacenter — developer and CI entry points.
+#   make demo   set everything up, bring the local lab up and roll a sample release out
+#   make test   everything CI runs: lint, sanity, unit, integration (lab), molecule
+#   make unit   the quick loop while developing
+SHELL := /bin/bash
+VENV ?= .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+PY := $(VENV)/bin/python
+
+.PHONY: setup lint sanity unit integration molecule test build lab lab-down demo validate
+
+setup: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt requirements-dev.txt scripts/setup-python.sh
+	scripts/setup-python.sh
+	touch $@
+
+lint: setup
+	ansible-lint --profile production
+
+sanity: setup
+	scripts/sanity.sh
+
+unit: setup
+	$(PY) -m pytest tests/unit
+
+integration: setup
+	scripts/integration.sh
+
+molecule: setup
+	scripts/molecule.sh
+
+test: lint sanity unit integration molecule
+
+build: setup
+	ansible-galaxy collection build --force
+
+validate: setup
+	ansible-playbook -i inventories/example playbooks/validate.yml
+
+lab: setup
+	$(PY) -m lab up
+
+lab-down: setup
+	$(PY) -m lab down
+
+demo: validate
