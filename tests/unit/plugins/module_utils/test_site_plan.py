@@ -1,0 +1,160 @@
+"""Rules of the site plan: each malformed plan yields an error naming site/host/field and value."""
+import copy
+
+import pytest
+
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.site_plan import summarize, validate_plan
+
+
+def site(wave, third_octet, pod, svc, product="NVIDIA-H100-80GB-HBM3"):
+    return {
+        "gpufleet_region": "region-%d" % wave,
+        "gpufleet_kube_api": "https://10.%d.0.10:6443" % third_octet,
+        "gpufleet_kubeconfig": "/etc/gpufleet/site-%d.yaml" % wave,
+        "gpufleet_network": {
+            "host_cidr": "10.%d.0.0/24" % third_octet,
+            "pod_cidr": pod,
+            "service_cidr": svc,
+            "server_endpoint": "10.%d.0.10" % third_octet,
+        },
+        "gpufleet_gpu": {"product": product, "count_per_node": 8},
+        "gpufleet_rollout_wave": wave,
+    }
+
+
+GOOD_SITES = {
+    "eu-west": site(1, 10, "10.42.0.0/16", "10.43.0.0/16"),
+    "us-east": site(2, 20, "10.52.0.0/16", "10.53.0.0/16"),
+    "apac-south": site(3, 30, "10.62.0.0/16", "10.63.0.0/16", product="NVIDIA-L40S"),
+}
+GOOD_HOSTS = [
+    {"name": "eu-cp-1", "site": "eu-west", "address": "10.10.0.11", "groups": ["k3s_server"]},
+    {"name": "eu-cp-2", "site": "eu-west", "address": "10.10.0.12", "groups": ["k3s_server"]},
+    {"name": "eu-cp-3", "site": "eu-west", "address": "10.10.0.13", "groups": ["k3s_server"]},
+    {"name": "eu-gpu-1", "site": "eu-west", "address": "10.10.0.21", "groups": ["k3s_agent", "gpu"]},
+    {"name": "us-cp-1", "site": "us-east", "address": "10.20.0.11", "groups": ["k3s_server", "gpu"]},
+    {"name": "api-us", "site": "us-east", "address": "api-us", "groups": ["kube_api"]},
+    {"name": "apac-cp-1", "site": "apac-south", "address": "10.30.0.11", "groups": ["k3s_server"]},
+]
+
+
+def plan():
+    return copy.deepcopy(GOOD_SITES), copy.deepcopy(GOOD_HOSTS)
+
+
+def test_good_plan_has_no_errors():
+    assert validate_plan(*plan()) == []
+
+
+def test_summary_lists_roles_and_waves():
+    summary = summarize(*plan())
+    assert summary["eu-west"]["servers"] == ["eu-cp-1", "eu-cp-2", "eu-cp-3"]
+    assert summary["eu-west"]["gpu_hosts"] == ["eu-gpu-1"]
+    assert summary["apac-south"]["wave"] == 3
+
+
+def set_path(data, path, value):
+    *parents, last = path
+    for key in parents:
+        data = data[key]
+    if value is DELETE:
+        del data[last]
+    else:
+        data[last] = value
+
+
+DELETE = object()
+
+# (id, site mutations [(path, value)], host mutations [(index, key, value)] or extra hosts, expected fragments)
+BAD_PLANS = [
+    ("cidr-unparsable", [(("eu-west", "gpufleet_network", "pod_cidr"), "10.42.0.0/33")], [],
+     ["site eu-west: gpufleet_network.pod_cidr", "10.42.0.0/33", "not a valid CIDR"]),
+    ("cidr-not-a-cidr", [(("eu-west", "gpufleet_network", "service_cidr"), "banana")], [],
+     ["site eu-west: gpufleet_network.service_cidr", "'banana'", "not a CIDR"]),
+    ("cidr-host-bits", [(("us-east", "gpufleet_network", "pod_cidr"), "10.52.1.0/16")], [],
+     ["site us-east: gpufleet_network.pod_cidr", "10.52.1.0/16", "host bits", "10.52.0.0/16"]),
+    ("pod-overlaps-service-in-site", [(("eu-west", "gpufleet_network", "service_cidr"), "10.42.128.0/17")], [],
+     ["site eu-west: gpufleet_network.pod_cidr 10.42.0.0/16 overlaps gpufleet_network.service_cidr 10.42.128.0/17"]),
+    ("host-overlaps-pod-in-site", [(("eu-west", "gpufleet_network", "pod_cidr"), "10.10.0.0/16")], [],
+     ["site eu-west: gpufleet_network.host_cidr 10.10.0.0/24 overlaps gpufleet_network.pod_cidr 10.10.0.0/16"]),
+    ("pod-overlaps-across-sites", [(("us-east", "gpufleet_network", "pod_cidr"), "10.42.0.0/16")], [],
+     ["gpufleet_network.pod_cidr 10.42.0.0/16 overlaps site us-east gpufleet_network.pod_cidr 10.42.0.0/16"]),
+    ("service-overlaps-pod-across-sites", [(("apac-south", "gpufleet_network", "service_cidr"), "10.52.7.0/24")], [],
+     ["site apac-south: gpufleet_network.service_cidr 10.52.7.0/24 overlaps site us-east gpufleet_network.pod_cidr 10.52.0.0/16"]),
+    ("host-outside-site-cidr", [], [(3, "address", "10.20.0.99")],
+     ["site eu-west: host eu-gpu-1: address 10.20.0.99 is outside gpufleet_network.host_cidr 10.10.0.0/24"]),
+    ("host-address-duplicate", [], [(3, "address", "10.10.0.11")],
+     ["site eu-west: host eu-gpu-1: address 10.10.0.11 is already used by host eu-cp-1"]),
+    ("host-address-not-ip", [], [(4, "address", "us-cp-1.example.internal")],
+     ["site us-east: host us-cp-1: ansible_host 'us-cp-1.example.internal' is not an IP address"]),
+    ("even-server-count", [], [(3, "groups", ["k3s_server", "gpu"])],
+     ["site eu-west: k3s_server count 4 must be odd"]),
+    ("agents-without-server", [], [(6, "groups", ["k3s_agent"])],
+     ["site apac-south: k3s_server count 0 must be odd"]),
+    ("waves-not-contiguous", [(("apac-south", "gpufleet_rollout_wave"), 5)], [],
+     ["no site is in wave 3", "no site is in wave 4", "waves used: 1, 2, 5"]),
+    ("wave-not-int", [(("us-east", "gpufleet_rollout_wave"), "second")], [],
+     ["site us-east: gpufleet_rollout_wave 'second' must be an integer >= 1"]),
+    ("wave-zero", [(("us-east", "gpufleet_rollout_wave"), 0)], [],
+     ["site us-east: gpufleet_rollout_wave 0 must be an integer >= 1"]),
+    ("missing-region", [(("eu-west", "gpufleet_region"), DELETE)], [],
+     ["site eu-west: gpufleet_region is required but not set"]),
+    ("missing-kubeconfig", [(("us-east", "gpufleet_kubeconfig"), "")], [],
+     ["site us-east: gpufleet_kubeconfig is required but not set"]),
+    ("missing-network-field", [(("apac-south", "gpufleet_network", "service_cidr"), DELETE)], [],
+     ["site apac-south: gpufleet_network.service_cidr is required but not set"]),
+    ("network-not-mapping", [(("apac-south", "gpufleet_network"), "10.30.0.0/24")], [],
+     ["site apac-south: gpufleet_network must be a mapping"]),
+    ("api-not-https", [(("eu-west", "gpufleet_kube_api"), "http://10.10.0.10:6443")], [],
+     ["site eu-west: gpufleet_kube_api 'http://10.10.0.10:6443' must be an https:// URL"]),
+    ("gpu-count-invalid", [(("eu-west", "gpufleet_gpu", "count_per_node"), -1)], [],
+     ["site eu-west: gpufleet_gpu.count_per_node -1 must be an integer >= 1"]),
+    ("gpu-product-missing", [(("us-east", "gpufleet_gpu", "product"), "")], [],
+     ["site us-east: gpufleet_gpu.product is required but not set"]),
+    ("endpoint-outside-host-cidr", [(("us-east", "gpufleet_network", "server_endpoint"), "10.99.0.1")], [],
+     ["site us-east: gpufleet_network.server_endpoint 10.99.0.1 is outside gpufleet_network.host_cidr 10.20.0.0/24"]),
+    ("endpoint-not-ip", [(("us-east", "gpufleet_network", "server_endpoint"), "vip.us-east")], [],
+     ["site us-east: gpufleet_network.server_endpoint 'vip.us-east' is not an IP address"]),
+]
+
+
+@pytest.mark.parametrize("case_id,site_changes,host_changes,expected", BAD_PLANS, ids=[c[0] for c in BAD_PLANS])
+def test_bad_plan_is_reported_with_site_field_and_value(case_id, site_changes, host_changes, expected):
+    sites, hosts = plan()
+    for path, value in site_changes:
+        set_path(sites, path, value)
+    for index, key, value in host_changes:
+        hosts[index][key] = value
+    errors = validate_plan(sites, hosts)
+    text = "\n".join(errors)
+    for fragment in expected:
+        assert fragment in text, "%r not in:\n%s" % (fragment, text)
+
+
+def test_bad_site_name_is_reported():
+    sites, hosts = plan()
+    sites["EU_West"] = sites.pop("eu-west")
+    for h in hosts:
+        if h["site"] == "eu-west":
+            h["site"] = "EU_West"
+    assert any("site 'EU_West': gpufleet_site must be a DNS-1123 label" in e for e in validate_plan(sites, hosts))
+
+
+def test_all_errors_are_reported_at_once():
+    sites, hosts = plan()
+    sites["us-east"]["gpufleet_network"]["pod_cidr"] = "10.42.0.0/16"
+    hosts[0]["address"] = "192.168.1.1"
+    sites["apac-south"]["gpufleet_rollout_wave"] = 4
+    errors = validate_plan(sites, hosts)
+    assert len(errors) == 3, errors
+
+
+def test_site_without_k3s_hosts_needs_no_quorum():
+    sites, hosts = plan()
+    hosts = [h for h in hosts if h["site"] != "us-east"] + [
+        {"name": "api-us", "site": "us-east", "address": "api-us", "groups": ["kube_api"]}]
+    assert validate_plan(sites, hosts) == []
+
+
+def test_empty_fleet_is_an_error():
+    assert validate_plan({}, []) == ["no sites: the inventory has no hosts under the 'sites' group"]
