@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The rollout journal as data: one JSON document per release, one entry per site.
+
+Pure functions only; journal_store.py does the locked, atomic file I/O. An event that changes
+nothing returns an equal document, so a completed release re-run writes nothing (changed=0).
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+from typing import Any, Dict, Optional
+
+SCHEMA = 1
+STATUSES = ("pending", "deploying", "deployed", "verified", "failed", "rolling_back", "rolled_back",
+            "rollback_failed")
+# A site whose last run stopped in one of these did not finish: a re-run re-checks and finishes it.
+UNFINISHED = ("deploying", "deployed", "failed", "rolling_back", "rolled_back", "rollback_failed")
+PHASES = ("preflight", "deploy", "gate", "rollback")
+
+
+def new_journal(release: str, fingerprint: str, plan: Dict[str, Any], now: str) -> Dict[str, Any]:
+    return {"schema": SCHEMA, "release": release, "fingerprint": fingerprint, "created": now, "plan": plan,
+            "sites": {}}
+
+
+def iso(ts: datetime) -> str:
+    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+def apply_event(journal: Dict[str, Any], site: str, event: Dict[str, Any], now: datetime) -> Dict[str, Any]:
+    """Return the journal with one site event applied.
+
+    event keys (all optional): host, status, before (recorded only once: it is what a rollback
+    returns to, so a resumed run must not overwrite it with a half-rolled state), after, gates,
+    diagnosis, phase + phase_state (started|finished), clear_diagnosis.
+    """
+    result = copy.deepcopy(journal)
+    entry = result["sites"].setdefault(site, {"status": "pending", "before": None, "after": None, "phases": {},
+                                              "gates": [], "diagnosis": None})
+    snapshot = copy.deepcopy(entry)
+    if event.get("host"):
+        entry["host"] = event["host"]
+    if event.get("before") is not None and entry.get("before") is None:
+        entry["before"] = event["before"]
+    if event.get("after") is not None:
+        entry["after"] = event["after"]
+    if event.get("gates") is not None:
+        entry["gates"] = event["gates"]
+    if event.get("diagnosis"):
+        entry["diagnosis"] = event["diagnosis"]
+    elif event.get("clear_diagnosis"):
+        entry["diagnosis"] = None
+    if event.get("status"):
+        if event["status"] not in STATUSES:
+            raise ValueError("unknown status %r" % event["status"])
+        entry["status"] = event["status"]
+    phase = event.get("phase")
+    if phase:
+        timing = entry["phases"].setdefault(phase, {})
+        if event.get("phase_state") == "started":
+            entry["phases"][phase] = {"started": iso(now)}
+        elif event.get("phase_state") == "finished" and "started" in timing:
+            timing["seconds"] = round((now - parse_iso(timing["started"])).total_seconds(), 3)
+    if entry != snapshot:
+        entry["updated"] = iso(now)
+    return result
+
+
+def site_entry(journal: Optional[Dict[str, Any]], site: str) -> Optional[Dict[str, Any]]:
+    if not journal:
+        return None
+    return journal.get("sites", {}).get(site)
+
+
+def overall_status(journal: Dict[str, Any], sites: Any) -> str:
+    """complete | failed | in_progress | not_started over the given site names."""
+    statuses = [(site_entry(journal, s) or {}).get("status", "pending") for s in sites]
+    if statuses and all(s == "verified" for s in statuses):
+        return "complete"
+    if any(s in ("failed", "rolled_back", "rollback_failed") for s in statuses):
+        return "failed"
+    if all(s == "pending" for s in statuses):
+        return "not_started"
+    return "in_progress"

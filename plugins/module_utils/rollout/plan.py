@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Wave planning: the order in which sites roll, as batches a play can run with `serial`.
+
+The first batch is the canary alone; then each wave in order without the canary. A play gets
+`hosts:` in batch order and `serial:` as the batch sizes (Ansible keeps pattern order), so
+sites within a wave roll in parallel and a wave starts only after the previous one passed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+
+def _waves(policy: Dict[str, Any], sites: Dict[str, Dict[str, Any]]) -> List[List[str]]:
+    if policy.get("waves"):
+        return [list(wave) for wave in policy["waves"]]
+    ordered = sorted(sites, key=lambda s: (sites[s].get("wave") or 0, s))
+    if policy.get("sites_per_wave"):
+        size = policy["sites_per_wave"]
+        return [ordered[i:i + size] for i in range(0, len(ordered), size)]
+    by_wave: Dict[int, List[str]] = {}
+    for site in ordered:
+        by_wave.setdefault(sites[site]["wave"], []).append(site)
+    return [by_wave[number] for number in sorted(by_wave)]
+
+
+def plan_batches(policy: Dict[str, Any], sites: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
+    """Batches of site names, the hosts in play order and the `serial` sizes.
+
+    `sites` maps site name to {host, wave}; the policy is a validated release policy.
+    """
+    waves = _waves(policy, sites)
+    canary = policy.get("canary") or waves[0][0]
+    batches = [[canary]] + [[s for s in wave if s != canary] for wave in waves]
+    batches = [batch for batch in batches if batch]
+    labels = ["canary"] + ["wave %d" % n for n, wave in enumerate(waves, 1) if [s for s in wave if s != canary]]
+    return {
+        "canary": canary,
+        "waves": waves,
+        "batches": [{"label": label, "sites": batch} for label, batch in zip(labels, batches)],
+        "hosts": [sites[s]["host"] for batch in batches for s in batch],
+        "serial": [len(batch) for batch in batches],
+    }
