@@ -22,16 +22,25 @@ description:
     C(k3s_server), C(k3s_agent), C(gpu) and C(kube_api) groups.
   - Nothing is changed on any host.
 author:
-  - gpufleet maintainers
+  - gpufleet maintainers (@gpufleet)
 requirements:
   - netaddr
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    platforms: all
   action:
     support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
 options:
   sites:
     description:
