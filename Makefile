@@ -17,6 +17,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/setup-python.s
 
 lint: setup
 	ansible-lint --profile production
+	antsibull-changelog lint
 
 sanity: setup
 	scripts/sanity.sh
