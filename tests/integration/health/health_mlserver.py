@@ -1,0 +1,107 @@
+"""Start and stop a real MLServer on loopback for the model_health integration tests.
+
+MLServer (PyPI `mlserver`, an Open Inference Protocol V2 server) runs from its own
+venv, made by scripts/mlserver-venv.sh on first use. The model is a small
+MLModel class written here, so no inference runtime or weights are involved.
+These tests need neither the Kubernetes lab nor a GPU:
+    .venv/bin/python -m pytest tests/integration/health -m mlserver
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+VENV = Path(os.environ.get("MLSERVER_VENV", ROOT / ".cache" / "mlserver-venv"))
+START_TIMEOUT = 180
+
+MODEL_CODE = '''
+from mlserver import MLModel
+from mlserver.types import InferenceRequest, InferenceResponse, ResponseOutput
+
+
+class EchoModel(MLModel):
+    """Answers every request with its own name and version."""
+
+    async def load(self) -> bool:
+        return True
+
+    async def predict(self, payload: InferenceRequest) -> InferenceResponse:
+        return InferenceResponse(
+            model_name=self.name,
+            model_version=self.version,
+            outputs=[ResponseOutput(name="ok", shape=[1], datatype="INT32", data=[1])],
+        )
+'''
+
+# (directory, model name, version): one model at one version, one at two versions,
+# as a server looks in the middle of a rollout.
+MODELS = [("echo", "echo", "v1.2.0"), ("ranker-1", "ranker", "1"), ("ranker-2", "ranker", "2")]
+
+
+@dataclass(frozen=True)
+class MLServer:
+    url: str
+    pid: int
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_repository(root: Path, http_port: int) -> None:
+    settings = {
+        "host": "127.0.0.1",
+        "http_port": http_port,
+        "grpc_port": free_port(),
+        "metrics_port": free_port(),
+        # In-process inference: no worker pool, so the server is one process we own.
+        "parallel_workers": 0,
+        "load_models_at_startup": True,
+    }
+    (root / "settings.json").write_text(json.dumps(settings))
+    for directory, name, version in MODELS:
+        d = root / directory
+        d.mkdir()
+        (d / "echo_model.py").write_text(MODEL_CODE)
+        (d / "model-settings.json").write_text(
+            json.dumps({"name": name, "implementation": "echo_model.EchoModel", "parameters": {"version": version}})
+        )
+
+
+def wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    paths = ["/v2/health/ready"] + ["/v2/models/%s/versions/%s/ready" % (n, v) for _, n, v in MODELS]
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("MLServer exited with %s:\n%s" % (proc.returncode, log.read_text()[-4000:]))
+        try:
+            for p in paths:
+                urllib.request.urlopen(url + p, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("MLServer not ready at %s after %ss:\n%s" % (url, START_TIMEOUT, log.read_text()[-4000:]))
+
+
+def stop(proc: subprocess.Popen) -> None:
+    # The server runs in its own session: signal exactly that process group, by its id.
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
