@@ -1,0 +1,261 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One cached API client per site, on the official `kubernetes` client.
+
+Objects travel as plain dicts (raw JSON) rather than the generated model classes, so
+manifests, diffs and diagnoses stay pure functions over dicts and unit tests need no
+model objects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import (
+    ApiError,
+    ConfigError,
+)
+
+try:
+    import urllib3
+    from kubernetes import client as k8s_client
+    from kubernetes import config as k8s_config
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.config.config_exception import ConfigException
+
+    HAS_KUBERNETES = True
+    KUBERNETES_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - exercised by ansible-test import sanity
+    HAS_KUBERNETES = False
+    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
+
+# Statuses worth retrying: throttling and transient server-side failures.
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
+
+# kind -> (API class, snake name used in the generated method names, namespaced)
+KINDS = {
+    "Deployment": ("AppsV1Api", "deployment", True),
+    "ReplicaSet": ("AppsV1Api", "replica_set", True),
+    "Service": ("CoreV1Api", "service", True),
+    "Pod": ("CoreV1Api", "pod", True),
+    "Event": ("CoreV1Api", "event", True),
+    "Namespace": ("CoreV1Api", "namespace", False),
+    "Node": ("CoreV1Api", "node", False),
+}
+
+
+@dataclass(frozen=True)
+class SiteAuth:
+    """How to reach one site's API server. Hashable: it is the cache key."""
+
+    site: str
+    kubeconfig: Optional[str] = None
+    context: Optional[str] = None
+    ca_cert: Optional[str] = None
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    api_retries: int = 3
+
+    @classmethod
+    def from_params(cls, site: str, params: Dict[str, Any]) -> "SiteAuth":
+        kubeconfig = params.get("kubeconfig")
+        return cls(
+            site=site,
+            # Two spellings of one file must share one cache entry.
+            kubeconfig=os.path.realpath(os.path.expanduser(kubeconfig)) if kubeconfig else None,
+            context=params.get("context") or None,
+            ca_cert=params.get("ca_cert") or None,
+            connect_timeout=float(params.get("connect_timeout") or 5.0),
+            read_timeout=float(params.get("read_timeout") or 30.0),
+            api_retries=int(params["api_retries"] if params.get("api_retries") is not None else 3),
+        )
+
+
+def retry_policy(retries: int, backoff_factor: float = 0.5) -> "urllib3.util.retry.Retry":
+    """Bounded retries with exponential backoff on connection errors, 429 and 5xx.
+
+    Every call we make is idempotent (GET, LIST, server-side apply, DELETE), so
+    retrying PATCH and DELETE is safe. raise_on_status=False hands the last error
+    response to the client, which turns it into an ApiError with the server's message.
+    """
+    return urllib3.util.retry.Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        redirect=0,
+        backoff_factor=backoff_factor,
+        backoff_max=8.0,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=None,
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+
+
+def build_configuration(auth: SiteAuth) -> "k8s_client.Configuration":
+    """Load kubeconfig + context into a Configuration with TLS verification enforced."""
+    where = "kubeconfig %s" % (auth.kubeconfig or "(default)")
+    if auth.context:
+        where += " context %s" % auth.context
+    configuration = k8s_client.Configuration()
+    try:
+        k8s_config.load_kube_config(
+            config_file=auth.kubeconfig,
+            context=auth.context,
+            client_configuration=configuration,
+            persist_config=False,
+        )
+    except (ConfigException, OSError, TypeError, ValueError) as e:
+        raise ConfigError("load", where, auth.site, str(e)) from e
+    if auth.ca_cert:
+        if not os.path.isfile(auth.ca_cert):
+            raise ConfigError("load", "CA bundle %s" % auth.ca_cert, auth.site, "file not found")
+        configuration.ssl_ca_cert = auth.ca_cert
+        configuration.verify_ssl = True
+    if not configuration.verify_ssl:
+        # No silent insecure mode: the operator has to hand us a CA to trust instead.
+        raise ConfigError(
+            "load", where, auth.site,
+            "the cluster entry sets insecure-skip-tls-verify; TLS verification is always on, "
+            "give ca_cert (the API server's CA bundle) instead",
+        )
+    configuration.retries = retry_policy(auth.api_retries)
+    return configuration
+
+
+def object_ref(kind: str, name: Optional[str], namespace: Optional[str]) -> str:
+    """`Deployment serving/llm`: how objects are named in every message."""
+    if namespace and name:
+        return "%s %s/%s" % (kind, namespace, name)
+    if namespace:
+        return "%ss in namespace %s" % (kind, namespace)
+    return "%s %s" % (kind, name) if name else "%ss" % kind
+
+
+def api_error_cause(exc: "ApiException") -> str:
+    """The API server's own message (Status.message) when there is one."""
+    body = getattr(exc, "body", None)
+    if body:
+        try:
+            message = json.loads(body).get("message")
+            if message:
+                return "%s (HTTP %s)" % (message, exc.status)
+        except (ValueError, AttributeError):
+            pass
+    return "HTTP %s %s" % (exc.status, exc.reason or "")
+
+
+def connection_cause(exc: Exception) -> str:
+    # urllib3 wraps the useful part ("Connection refused", "timed out") in a long repr.
+    reason = getattr(exc, "reason", None) or exc
+    text = str(reason)
+    match = re.search(r"\[Errno -?\d+\] ([^')\]]+)|(timed out|Read timed out\.?)", text)
+    if match:
+        return "API server unreachable: %s" % (match.group(1) or match.group(2))
+    return "API server unreachable: %s" % text
+
+
+class KubeClient:
+    """Thin dict-in/dict-out wrapper over the generated API classes for one site."""
+
+    def __init__(self, auth: SiteAuth, api_client: Any):
+        self.auth = auth
+        self.site = auth.site
+        self.api_client = api_client
+        self.timeout: Tuple[float, float] = (auth.connect_timeout, auth.read_timeout)
+        self._apis: Dict[str, Any] = {}
+
+    def _method(self, verb: str, kind: str):
+        api_name, snake, namespaced = KINDS[kind]
+        if api_name not in self._apis:
+            self._apis[api_name] = getattr(k8s_client, api_name)(self.api_client)
+        scope = "namespaced_" if namespaced else ""
+        return getattr(self._apis[api_name], "%s_%s%s" % (verb, scope, snake)), namespaced
+
+    def _call(self, verb: str, kind: str, name: Optional[str], namespace: Optional[str],
+              what: str, **kwargs) -> Dict[str, Any]:
+        method, namespaced = self._method(verb, kind)
+        args: List[Any] = []
+        if name is not None:
+            args.append(name)
+        if namespaced and namespace is not None:
+            args.append(namespace)
+        try:
+            response = method(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs)
+            data = response.data
+            response.release_conn()
+        except ApiException as e:
+            raise ApiError(what, object_ref(kind, name, namespace), self.site,
+                           api_error_cause(e), status=e.status or 0, reason=e.reason or "") from e
+        except urllib3.exceptions.HTTPError as e:
+            raise ApiError(what, object_ref(kind, name, namespace), self.site, connection_cause(e)) from e
+        return json.loads(data) if data else {}
+
+    def get(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[Dict[str, Any]]:
+        """The live object, or None when it does not exist."""
+        try:
+            return self._call("read", kind, name, namespace, "read")
+        except ApiError as e:
+            if e.status == 404:
+                return None
+            raise
+
+    def list(self, kind: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
+             field_selector: Optional[str] = None) -> List[Dict[str, Any]]:
+        kwargs = {}
+        if label_selector:
+            kwargs["label_selector"] = label_selector
+        if field_selector:
+            kwargs["field_selector"] = field_selector
+        return self._call("list", kind, None, namespace, "list", **kwargs).get("items") or []
+
+    def apply(self, obj: Dict[str, Any], field_manager: str, force: bool = True,
+              dry_run: bool = False) -> Dict[str, Any]:
+        """Server-side apply; with dry_run the server computes the result and stores nothing."""
+        meta = obj["metadata"]
+        kwargs = {"field_manager": field_manager, "force": force,
+                  "_content_type": APPLY_CONTENT_TYPE}
+        if dry_run:
+            kwargs["dry_run"] = "All"
+        return self._call("patch", obj["kind"], meta["name"], meta.get("namespace"),
+                          "dry-run apply" if dry_run else "apply", body=obj, **kwargs)
+
+    def delete(self, kind: str, name: str, namespace: Optional[str] = None) -> bool:
+        """Delete (background propagation); False when it was already gone."""
+        try:
+            self._call("delete", kind, name, namespace, "delete", propagation_policy="Background")
+        except ApiError as e:
+            if e.status == 404:
+                return False
+            raise
+        return True
+
+
+_CACHE: Dict[SiteAuth, KubeClient] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_client(auth: SiteAuth) -> KubeClient:
+    """Cached per (kubeconfig, context, CA, timeouts): model_versions calls this from many threads."""
+    with _CACHE_LOCK:
+        cached = _CACHE.get(auth)
+        if cached is None:
+            configuration = build_configuration(auth)
+            cached = KubeClient(auth, k8s_client.ApiClient(configuration))
+            _CACHE[auth] = cached
+        return cached
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Image references: parse them and apply the deploy policy (pure functions)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
+TAG_RE = re.compile(r"^[\w][\w.-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    repository: str
+    tag: Optional[str] = None
+    digest: Optional[str] = None
+
+    def __str__(self) -> str:
+        text = self.repository
+        if self.tag:
+            text += ":" + self.tag
+        if self.digest:
+            text += "@" + self.digest
+        return text
+
+
+def parse_image(reference: str) -> ImageRef:
+    """Split `registry:5000/org/name:tag@sha256:...` into its parts.
+
+    A colon after the last slash is a tag; one before it is a registry port.
+    Raises ValueError with the offending part.
+    """
+    text = (reference or "").strip()
+    if not text or any(c.isspace() for c in text):
+        raise ValueError("image reference %r is empty or contains spaces" % reference)
+    digest = None
+    if "@" in text:
+        text, digest = text.split("@", 1)
+        if not DIGEST_RE.match(digest):
+            raise ValueError("digest %r is not of the form algorithm:hex" % digest)
+    tag = None
+    slash = text.rfind("/")
+    colon = text.rfind(":")
+    if colon > slash:
+        text, tag = text[:colon], text[colon + 1:]
+        if not TAG_RE.match(tag):
+            raise ValueError("tag %r is not a valid image tag" % tag)
+    if not text or text.endswith("/"):
+        raise ValueError("image reference %r has no repository" % reference)
+    return ImageRef(repository=text, tag=tag, digest=digest)
+
+
+def image_policy_violation(ref: ImageRef, allow_latest: bool, require_digest: bool) -> Optional[str]:
+    """Why the image is refused, or None. A digest pins the content, so it satisfies both rules."""
+    if require_digest and not ref.digest:
+        return "image %s has no digest and require_digest is set; use repository@sha256:<digest>" % ref
+    if ref.digest or allow_latest:
+        return None
+    if not ref.tag:
+        return ("image %s has no tag, which means :latest and cannot be rolled back; "
+                "give a version tag or a digest, or set allow_latest" % ref)
+    if ref.tag == "latest":
+        return ("image %s uses the moving tag :latest, which cannot be rolled back; "
+                "give a version tag or a digest, or set allow_latest" % ref)
+    return None
+
+
+def same_image(desired: str, running: Optional[str]) -> bool:
+    """Does the running image satisfy the desired one?
+
+    A bare desired digest (`sha256:...`) matches any repository with that digest; a
+    desired `repo@digest` matches that repository and digest whatever tag the running
+    spec also names; otherwise the references must be equal.
+    """
+    if not running:
+        return False
+    if DIGEST_RE.match(desired):
+        # A bare digest: any repository, as long as the content is the same.
+        return running.endswith("@" + desired)
+    try:
+        want, have = parse_image(desired), parse_image(running)
+    except ValueError:
+        return desired == running
+    if want.digest:
+        return want.digest == have.digest and (want.repository == have.repository)
+    return want == have

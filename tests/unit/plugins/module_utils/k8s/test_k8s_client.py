@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import json
+import socket
+import time
+from unittest.mock import Mock
+
+import pytest
+import urllib3
+import yaml
+from kubernetes.client.exceptions import ApiException
+
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s import client as k8s
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError, ConfigError
+
+# Any PEM-looking bytes do: the loader writes them to a file, it does not parse them.
+FAKE_PEM = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+
+
+def write_kubeconfig(tmp_path, server="https://127.0.0.1:6443", insecure=False, name="kubeconfig"):
+    cluster = {"server": server}
+    if insecure:
+        cluster["insecure-skip-tls-verify"] = True
+    else:
+        cluster["certificate-authority-data"] = FAKE_PEM
+    doc = {
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "a", "cluster": cluster}, {"name": "b", "cluster": dict(cluster, server=server + "1")}],
+        "users": [{"name": "u", "user": {"token": "t0ken"}}],
+        "contexts": [{"name": "site-a", "context": {"cluster": "a", "user": "u"}},
+                     {"name": "site-b", "context": {"cluster": "b", "user": "u"}}],
+        "current-context": "site-a",
+    }
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc))
+    return str(path)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    k8s.clear_cache()
+    yield
+    k8s.clear_cache()
+
+
+def test_site_auth_from_params_normalises(tmp_path):
+    path = write_kubeconfig(tmp_path)
+    auth = k8s.SiteAuth.from_params("eu-west", {"kubeconfig": str(tmp_path / "." / "kubeconfig"), "context": "",
+                                                "connect_timeout": 2, "read_timeout": None, "api_retries": 0})
+    assert auth == k8s.SiteAuth("eu-west", path, None, None, 2.0, 30.0, 0)
+
+
+@pytest.mark.parametrize("context, host", [(None, "https://127.0.0.1:6443"), ("site-b", "https://127.0.0.1:64431")])
+def test_context_selects_cluster_and_tls_is_on(tmp_path, context, host):
+    cfg = k8s.build_configuration(k8s.SiteAuth("lab-a", write_kubeconfig(tmp_path), context))
+    assert cfg.host == host
+    assert cfg.verify_ssl is True and cfg.ssl_ca_cert
+    assert "Bearer t0ken" in cfg.api_key.values()
+    assert cfg.retries.total == 3
+
+
+def test_insecure_kubeconfig_refused_without_ca(tmp_path):
+    auth = k8s.SiteAuth("eu-west", write_kubeconfig(tmp_path, insecure=True))
+    with pytest.raises(ConfigError) as err:
+        k8s.build_configuration(auth)
+    message = str(err.value)
+    assert "at site eu-west" in message and "insecure-skip-tls-verify" in message and "ca_cert" in message
+
+
+def test_ca_cert_overrides_and_restores_verification(tmp_path):
+    ca = tmp_path / "ca.crt"
+    ca.write_text("pem")
+    cfg = k8s.build_configuration(k8s.SiteAuth("eu-west", write_kubeconfig(tmp_path, insecure=True), ca_cert=str(ca)))
+    assert cfg.verify_ssl is True and cfg.ssl_ca_cert == str(ca)
+
+
+@pytest.mark.parametrize("kubeconfig, context, fragment", [
+    ("missing", None, "kubeconfig"),
+    ("ok", "nope", "context nope"),
+])
+def test_config_errors_name_the_file_or_context(tmp_path, kubeconfig, context, fragment):
+    path = write_kubeconfig(tmp_path) if kubeconfig == "ok" else str(tmp_path / "missing")
+    with pytest.raises(ConfigError) as err:
+        k8s.build_configuration(k8s.SiteAuth("eu-west", path, context))
+    assert fragment in str(err.value) and "at site eu-west" in str(err.value)
+
+
+def test_missing_ca_file(tmp_path):
+    with pytest.raises(ConfigError, match="CA bundle .* file not found"):
+        k8s.build_configuration(k8s.SiteAuth("s", write_kubeconfig(tmp_path), ca_cert=str(tmp_path / "nope")))
+
+
+def test_retry_policy_bounded_with_backoff_on_throttling_and_5xx():
+    retry = k8s.retry_policy(4)
+    assert (retry.total, retry.connect, retry.read, retry.status) == (4, 4, 4, 4)
+    assert set(retry.status_forcelist) == {429, 500, 502, 503, 504}
+    assert retry.allowed_methods is None, "apply and delete are idempotent: retry them too"
+    assert retry.raise_on_status is False and retry.respect_retry_after_header is True
+    assert retry.backoff_factor > 0 and retry.backoff_max <= 10
+    assert k8s.retry_policy(0).total == 0
+
+
+def test_client_cache_per_kubeconfig_and_context(tmp_path):
+    path = write_kubeconfig(tmp_path)
+    a1 = k8s.get_client(k8s.SiteAuth("lab-a", path, "site-a"))
+    a2 = k8s.get_client(k8s.SiteAuth("lab-a", path, "site-a"))
+    b = k8s.get_client(k8s.SiteAuth("lab-a", path, "site-b"))
+    assert a1 is a2 and a1 is not b
+    assert a1.timeout == (5.0, 30.0)
+
+
+@pytest.mark.parametrize("kind, name, namespace, expected", [
+    ("Deployment", "llm", "serving", "Deployment serving/llm"),
+    ("Pod", None, "serving", "Pods in namespace serving"),
+    ("Namespace", "serving", None, "Namespace serving"),
+    ("Node", None, None, "Nodes"),
+])
+def test_object_ref(kind, name, namespace, expected):
+    assert k8s.object_ref(kind, name, namespace) == expected
+
+
+def api_exception(status, message=None):
+    e = ApiException(status=status, reason="Reason")
+    e.body = json.dumps({"kind": "Status", "message": message}) if message else None
+    return e
+
+
+def kube_client_raising(exc):
+    client = k8s.KubeClient(k8s.SiteAuth("eu-west"), Mock())
+    api = Mock()
+    for attr in ("read_namespaced_deployment", "list_namespaced_pod", "patch_namespaced_deployment",
+                 "delete_namespaced_service"):
+        getattr(api, attr).side_effect = exc
+    client._apis = {"AppsV1Api": api, "CoreV1Api": api}
+    return client
+
+
+def test_not_found_is_none_or_false():
+    client = kube_client_raising(api_exception(404))
+    assert client.get("Deployment", "llm", "serving") is None
+    assert client.delete("Service", "llm", "serving") is False
+
+
+def test_api_error_carries_server_message_and_site():
+    client = kube_client_raising(api_exception(422, 'Deployment.apps "llm" is invalid: spec.replicas: Invalid value: -1'))
+    manifest = {"kind": "Deployment", "metadata": {"name": "llm", "namespace": "serving"}}
+    with pytest.raises(ApiError) as err:
+        client.apply(manifest, "gpufleet.datacenter", dry_run=True)
+    assert str(err.value) == ('Failed to dry-run apply Deployment serving/llm at site eu-west: Deployment.apps "llm" '
+                              'is invalid: spec.replicas: Invalid value: -1 (HTTP 422)')
+    assert err.value.status == 422 and not err.value.unreachable
+
+
+def test_connection_error_is_unreachable():
+    cause = urllib3.exceptions.NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    client = kube_client_raising(urllib3.exceptions.MaxRetryError(None, "/api", cause))
+    with pytest.raises(ApiError) as err:
+        client.list("Pod", "serving")
+    assert err.value.unreachable and "API server unreachable: Connection refused" in str(err.value)
+
+
+def test_calls_pass_timeouts_and_apply_options():
+    client = k8s.KubeClient(k8s.SiteAuth("s", connect_timeout=1, read_timeout=2), Mock())
+    api = Mock()
+    api.patch_namespaced_deployment.return_value = Mock(data=b'{"kind": "Deployment"}')
+    api.list_namespaced_pod.return_value = Mock(data=b'{"items": [{"metadata": {"name": "p"}}]}')
+    client._apis = {"AppsV1Api": api, "CoreV1Api": api}
+    manifest = {"kind": "Deployment", "metadata": {"name": "llm", "namespace": "serving"}}
+    assert client.apply(manifest, "fm", force=False, dry_run=True) == {"kind": "Deployment"}
+    api.patch_namespaced_deployment.assert_called_once_with(
+        "llm", "serving", _preload_content=False, _request_timeout=(1.0, 2.0), body=manifest, field_manager="fm",
+        force=False, _content_type="application/apply-patch+yaml", dry_run="All")
+    assert client.list("Pod", "serving", label_selector="a=b") == [{"metadata": {"name": "p"}}]
+    assert api.list_namespaced_pod.call_args.kwargs["label_selector"] == "a=b"
+
+
+def free_loopback_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_real_refused_connection_retries_then_fails_fast(tmp_path):
+    # A closed loopback port: real urllib3 behaviour, bounded retries with backoff, no server needed.
+    path = write_kubeconfig(tmp_path, server="https://127.0.0.1:%d" % free_loopback_port())
+    client = k8s.get_client(k8s.SiteAuth("eu-west", path, api_retries=2, connect_timeout=1))
+    started = time.monotonic()
+    with pytest.raises(ApiError) as err:
+        client.get("Deployment", "llm", "serving")
+    elapsed = time.monotonic() - started
+    assert err.value.unreachable and "at site eu-west" in str(err.value)
+    assert "Connection refused" in str(err.value)
+    # backoff 0.5 * 2**n between the 3 attempts: well under what an unbounded retry would take.
+    assert elapsed < 10
