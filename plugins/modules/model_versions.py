@@ -1,0 +1,316 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: model_versions
+short_description: Report which model version every site serves, and where the fleet drifts
+version_added: 0.1.0
+description:
+  - Checks, in one task, the desired models against every site of the fleet. All sites are queried at
+    the same time, each within O(site_timeout), so the slowest site bounds the wall time, not the sum.
+  - For each site and model it reports desired and running version (the C(app.kubernetes.io/version) label
+    that M(gpufleet.datacenter.model_deploy) sets) and image, desired, ready, updated and available replicas,
+    and whether a rollout is in progress.
+  - Returns a C(drift) list, an C(unreachable) list and a one-line C(summary), as plain lists and dicts for
+    C(community.general.json_query) or C(selectattr) in playbooks.
+  - Read-only. One C(LIST) of Deployments per site and namespace.
+author:
+  - gpufleet maintainers
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is no diff.
+options:
+  sites:
+    description: The sites to check, usually built from the inventory's C(sites) groups.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Site name, used in every message and result row (usually C(gpufleet_site)).
+        type: str
+        required: true
+        aliases: [site]
+      kubeconfig:
+        description: Path to the site's kubeconfig. When omitted, C(KUBECONFIG) or C(~/.kube/config).
+        type: path
+      context:
+        description: Context in O(sites[].kubeconfig); the current context when omitted.
+        type: str
+      ca_cert:
+        description:
+          - CA bundle to verify the site's API server with. TLS verification is always on; a kubeconfig
+            with C(insecure-skip-tls-verify) makes the site unreachable unless this is given.
+        type: path
+  models:
+    description: The desired state, the same on every site.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Deployment name.
+        type: str
+        required: true
+      namespace:
+        description: Deployment namespace.
+        type: str
+        required: true
+      version:
+        description: Desired model version (the C(app.kubernetes.io/version) label). At least one of O(models[].version) and O(models[].image) is required.
+        type: str
+      image:
+        description:
+          - Desired image. C(repository:tag) must match exactly; C(repository@sha256:...) matches that repository
+            and digest whatever tag the running spec also names; a bare C(sha256:...) digest matches any repository.
+        type: str
+  site_timeout:
+    description:
+      - Seconds each site has to answer. A site that has not answered by then is reported unreachable;
+        the task never takes much longer than this.
+    type: float
+    default: 30
+  connect_timeout:
+    description: Seconds to wait for a connection to an API server, per request.
+    type: float
+    default: 5
+  read_timeout:
+    description: Seconds to wait for an API server's answer, per request.
+    type: float
+    default: 15
+  api_retries:
+    description: Retries, with exponential backoff, after connection errors, read timeouts, HTTP 429 and 5xx.
+    type: int
+    default: 2
+  fail_on_drift:
+    description: Fail the task when any reachable site runs another version or image than desired, or lacks a model.
+    type: bool
+    default: false
+  allow_unreachable:
+    description:
+      - Succeed even when a site cannot be queried. By default an unreachable site fails the task, since its
+        state is unknown.
+    type: bool
+    default: false
+notes:
+  - Needs C(list) on Deployments in the models' namespaces; with C(get) only, one request per model is made instead.
+seealso:
+  - module: gpufleet.datacenter.model_deploy
+requirements:
+  - kubernetes >= 30.1.0 (the official Kubernetes Python client)
+"""
+
+EXAMPLES = r"""
+- name: Check the whole fleet for the release
+  gpufleet.datacenter.model_versions:
+    sites: "{{ groups['kube_api'] | map('extract', hostvars)
+               | json_query('[].{name: gpufleet_site, kubeconfig: gpufleet_kubeconfig}') }}"
+    models:
+      - name: llm
+        namespace: serving
+        version: "2026.11.1"
+      - name: embedder
+        namespace: serving
+        image: "sha256:4b7d9c0e2f6a8b1c3d5e7f9a0b2c4d6e8f0a1b3c5d7e9f1a3b5c7d9e1f3a5b7c"
+    fail_on_drift: true
+  register: __fleet
+  run_once: true
+
+- name: Sites that still serve another version
+  ansible.builtin.debug:
+    msg: "{{ __fleet.drift | map(attribute='site') | unique | list }}"
+
+- name: Sites to roll out again, as a jmespath query
+  ansible.builtin.set_fact:
+    __rollout_sites: "{{ __fleet.models | community.general.json_query('[?drifted].site') | unique }}"
+"""
+
+RETURN = r"""
+summary:
+  description: One line for humans.
+  returned: always
+  type: str
+  sample: "3 site(s) x 2 model(s): 5 in sync, 1 drifted, 0 rolling out, 0 degraded, 0 site(s) unreachable; drift: lab-b/serving/llm (version 1.0, want 2.0)"
+in_sync:
+  description: Every site reachable, and every model at the desired version and image, rolled out and ready.
+  returned: always
+  type: bool
+  sample: false
+models:
+  description: One row per site and model.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    site:
+      description: Site name.
+      type: str
+    name:
+      description: Deployment name.
+      type: str
+    namespace:
+      description: Deployment namespace.
+      type: str
+    exists:
+      description: Whether the Deployment exists; null when the site was unreachable.
+      type: bool
+    desired_version:
+      description: The desired version.
+      type: str
+    running_version:
+      description: The Deployment's C(app.kubernetes.io/version).
+      type: str
+    desired_image:
+      description: The desired image.
+      type: str
+    running_image:
+      description: The model server container's image.
+      type: str
+    replicas:
+      description: Desired replicas.
+      type: int
+    ready_replicas:
+      description: Ready replicas.
+      type: int
+    updated_replicas:
+      description: Replicas on the latest pod template.
+      type: int
+    available_replicas:
+      description: Available replicas.
+      type: int
+    revision:
+      description: Deployment revision.
+      type: int
+    rollout_in_progress:
+      description: Whether the Deployment has not finished rolling out its latest template.
+      type: bool
+    drifted:
+      description: Missing, or another version or image than desired.
+      type: bool
+    drift_reasons:
+      description: Why the row drifted, for example C(version 1.0, want 2.0).
+      type: list
+      elements: str
+    degraded:
+      description: Fewer ready replicas than desired.
+      type: bool
+    in_sync:
+      description: Not drifted, not rolling out, not degraded.
+      type: bool
+  sample: [{site: lab-a, name: llm, namespace: serving, exists: true, desired_version: "2.0", running_version: "2.0",
+            desired_image: null, running_image: "registry.example.com/serving/triton:24.05", replicas: 2,
+            ready_replicas: 2, updated_replicas: 2, available_replicas: 2, revision: 3,
+            rollout_in_progress: false, drifted: false, drift_reasons: [], degraded: false, in_sync: true}]
+drift:
+  description: The rows of O(models) that drifted, same keys as RV(models).
+  returned: always
+  type: list
+  elements: dict
+unreachable:
+  description: Sites that could not be queried, each with C(site) and C(error).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{site: lab-c, error: "Failed to list Deployments in namespace serving at site lab-c: API server unreachable: Connection refused"}]
+per_site:
+  description: Per site, C(reachable), C(error), C(elapsed) seconds, C(drifted) count and C(in_sync).
+  returned: always
+  type: dict
+  sample: {lab-a: {reachable: true, error: null, elapsed: 0.21, drifted: 0, in_sync: true}}
+elapsed:
+  description: Seconds the whole check took.
+  returned: always
+  type: float
+  sample: 0.35
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import (
+    HAS_KUBERNETES,
+    KUBERNETES_IMPORT_ERROR,
+    SiteAuth,
+)
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.fleet import query_fleet
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.versions import model_errors, summarize
+
+ARGUMENT_SPEC = {
+    "sites": {"type": "list", "elements": "dict", "required": True, "options": {
+        "name": {"type": "str", "required": True, "aliases": ["site"]},
+        "kubeconfig": {"type": "path"},
+        "context": {"type": "str"},
+        "ca_cert": {"type": "path"},
+    }},
+    "models": {"type": "list", "elements": "dict", "required": True, "options": {
+        "name": {"type": "str", "required": True},
+        "namespace": {"type": "str", "required": True},
+        "version": {"type": "str"},
+        "image": {"type": "str"},
+    }},
+    "site_timeout": {"type": "float", "default": 30},
+    "connect_timeout": {"type": "float", "default": 5},
+    "read_timeout": {"type": "float", "default": 15},
+    "api_retries": {"type": "int", "default": 2},
+    "fail_on_drift": {"type": "bool", "default": False},
+    "allow_unreachable": {"type": "bool", "default": False},
+}
+
+
+def site_auths(params):
+    # A single request never outlives the site's budget.
+    connect = min(params["connect_timeout"], params["site_timeout"])
+    read = min(params["read_timeout"], params["site_timeout"])
+    return [SiteAuth.from_params(s["name"], dict(s, connect_timeout=connect, read_timeout=read,
+                                                 api_retries=params["api_retries"]))
+            for s in params["sites"]]
+
+
+def input_errors(params):
+    errors = model_errors(params["models"])
+    names = [s["name"] for s in params["sites"]]
+    errors.extend("site %s is listed twice" % n for n in sorted({n for n in names if names.count(n) > 1}))
+    return errors
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if not HAS_KUBERNETES:
+        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    params = module.params
+    errors = input_errors(params)
+    if errors:
+        module.fail_json(msg="Failed to check model versions: " + "; ".join(errors))
+    started = time.monotonic()
+    fleet = query_fleet(site_auths(params), params["models"], params["site_timeout"])
+    rows = fleet["rows"]
+    result = {
+        "changed": False,
+        "models": rows,
+        "drift": [r for r in rows if r["drifted"]],
+        "unreachable": fleet["unreachable"],
+        "per_site": fleet["per_site"],
+        "summary": summarize([s["name"] for s in params["sites"]], params["models"], rows, fleet["unreachable"]),
+        "elapsed": round(time.monotonic() - started, 3),
+    }
+    result["in_sync"] = not fleet["unreachable"] and all(r["in_sync"] for r in rows)
+    if fleet["unreachable"] and not params["allow_unreachable"]:
+        module.fail_json(msg="Failed to check model versions at site(s) %s: %s" % (
+            ", ".join(u["site"] for u in fleet["unreachable"]), "; ".join(u["error"] for u in fleet["unreachable"])),
+            **result)
+    if result["drift"] and params["fail_on_drift"]:
+        module.fail_json(msg="Model versions drifted: %s" % result["summary"], **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
