@@ -1,0 +1,70 @@
+"""python -m lab up|down|status|fault <site> down|up|latency <ms>|partition|heal"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from lab import lifecycle
+from lab.config import load_config
+from lab.errors import LabError
+
+
+def _fmt_rtt(v) -> str:
+    return "-" if v is None else f"{v:.1f}"
+
+
+def render_status(rows: list[dict]) -> str:
+    head = f"{'SITE':<10} {'HEALTH':<9} {'API':<26} {'NODES':<7} {'GPUS FREE':<10} {'RTT ms':<16} {'RSS MiB':<8} FAULTS"
+    lines = [head]
+    for r in rows:
+        nodes = f"{r.get('nodes_ready', '-')}/{r.get('nodes', '-')}"
+        gpus = f"{r.get('gpus_free', '-')}/{r.get('gpus', '-')}"
+        rtt = f"{_fmt_rtt(r['rtt_measured_ms'])} (cfg {r['rtt_configured_ms']:g})"
+        health = "ready" if r["healthy"] else "DOWN"
+        lines.append(f"{r['site']:<10} {health:<9} {r['api']:<26} {nodes:<7} {gpus:<10} {rtt:<16} "
+                     f"{r['rss_mib']:<8} {', '.join(r['faults']) or '-'}")
+        if r["detail"]:
+            lines.append(f"{'':<10} {r['detail']}")
+    return "\n".join(lines)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m lab", description="Local multi-site Kubernetes lab.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    up = sub.add_parser("up", help="build if needed, start every site, write inventories/lab/")
+    up.add_argument("--config", help="YAML/JSON with a sites: list (default: GPUFLEET_LAB_CONFIG or 3 sites)")
+    sub.add_parser("down", help="stop every lab process, remove tc qdisc, state and inventory")
+    st = sub.add_parser("status", help="health, API address, nodes, free GPUs, measured RTT per site")
+    st.add_argument("--json", action="store_true")
+    sub.add_parser("build", help="only build (or find cached) binaries and print their directory")
+    f = sub.add_parser("fault", help="inject or clear a fault on one site")
+    f.add_argument("site")
+    f.add_argument("action", choices=["down", "up", "latency", "partition", "heal"])
+    f.add_argument("value", nargs="?", type=float, help="RTT in ms for latency")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.cmd == "up":
+            lifecycle.up(load_config(args.config))
+            print(render_status(lifecycle.status()))
+        elif args.cmd == "down":
+            stopped = lifecycle.down()
+            print(f"stopped {len(stopped)} processes" + (f": {', '.join(stopped)}" if stopped else ""))
+        elif args.cmd == "status":
+            rows = lifecycle.status()
+            print(json.dumps(rows, indent=2) if args.json else render_status(rows))
+            return 0 if all(r["healthy"] for r in rows) else 3
+        elif args.cmd == "build":
+            from lab.build import ensure_binaries
+
+            print(ensure_binaries())
+        elif args.cmd == "fault":
+            print(lifecycle.fault(args.site, args.action, args.value))
+    except LabError as e:
+        print(f"lab: {e}", file=sys.stderr)
+        return 1
+    return 0

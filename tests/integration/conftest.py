@@ -1,0 +1,109 @@
+"""Integration test fixtures: the `lab` session fixture gives tests the local multi-site lab.
+
+    @pytest.mark.lab
+    def test_something(lab):
+        for site in lab.sites:          # LabSite: name, group, address, api_url, kubeconfig,
+            ...                         #   context, rtt_ms, gpu_product, nodes, gpus_per_node, wave
+        api = lab.kube("lab-eu")        # kubernetes.client.ApiClient, TLS verified against the site CA
+        kubernetes.client.CoreV1Api(api).list_node()
+        lab.inventory                   # Path of inventories/lab (ansible-playbook -i <it>)
+        lab.fault("lab-us", "latency", 120)   # python -m lab fault ...; "down"/"up"/"partition"/"heal"
+        lab.restore()                   # heal every site's link and restart stopped API servers
+
+`scripts/integration.sh` (make integration) runs `python -m lab up` first; the fixture then only reads
+inventories/lab/lab.json. Without a running lab it brings one up itself and takes it down at the end
+of the session. Tests that need the lab carry the `lab` marker. Failure markers for pods (image name
+contains `-broken`: Running, never Ready; `-pullfail`: ImagePullBackOff) are in lab.markers and
+docs/lab.md.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+LAB_JSON = REPO / "inventories" / "lab" / "lab.json"
+
+
+@dataclass(frozen=True)
+class LabSite:
+    name: str
+    group: str
+    host: str
+    address: str
+    api_url: str
+    kubeconfig: str
+    context: str
+    ca_file: str
+    rtt_ms: float
+    gpu_product: str
+    gpu_memory_mib: int
+    nodes: int
+    gpus_per_node: int
+    wave: int
+    region: str
+    host_cidr: str
+    pod_cidr: str
+    service_cidr: str
+
+
+def run_lab_cli(*args: str, check: bool = True, timeout: float = 1800) -> subprocess.CompletedProcess:
+    res = subprocess.run([sys.executable, "-m", "lab", *args], cwd=REPO, capture_output=True, text=True,
+                         timeout=timeout)
+    if check and res.returncode != 0:
+        raise RuntimeError(f"python -m lab {' '.join(args)} exited {res.returncode}:\n{res.stdout}\n{res.stderr}")
+    return res
+
+
+class Lab:
+    def __init__(self, doc: dict):
+        self.doc = doc
+        self.sites = [LabSite(**s) for s in doc["sites"]]
+        self.inventory = Path(doc["inventory"])
+        self.bin_dir = Path(doc["bin_dir"])
+        self.markers = doc["markers"]
+
+    def site(self, name: str | LabSite) -> LabSite:
+        if isinstance(name, LabSite):
+            return name
+        for s in self.sites:
+            if s.name == name:
+                return s
+        raise KeyError(f"no lab site {name!r}; sites: {[s.name for s in self.sites]}")
+
+    def kube(self, site: str | LabSite):
+        """A kubernetes.client.ApiClient for the site (fresh each call, so faults never leak)."""
+        from kubernetes import config
+
+        s = self.site(site)
+        return config.new_client_from_config(config_file=s.kubeconfig, context=s.context)
+
+    def fault(self, site: str | LabSite, action: str, *args) -> str:
+        return run_lab_cli("fault", self.site(site).name, action, *map(str, args)).stdout.strip()
+
+    def restore(self) -> None:
+        for s in self.sites:
+            self.fault(s, "heal")
+            self.fault(s, "up")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run test_lab_down.py last: it takes the lab down for good."""
+    items.sort(key=lambda item: item.path.name == "test_lab_down.py")
+
+
+@pytest.fixture(scope="session")
+def lab():
+    started_here = False
+    if not LAB_JSON.exists():
+        run_lab_cli("up")
+        started_here = True
+    the_lab = Lab(json.loads(LAB_JSON.read_text()))
+    yield the_lab
+    if started_here:
+        run_lab_cli("down", check=False)
