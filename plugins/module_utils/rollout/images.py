@@ -22,7 +22,7 @@ class ImageRef(NamedTuple):
 
 def parse_image(ref: str) -> ImageRef:
     """Split `repo[:tag][@digest]`; a port in the registry host is not a tag."""
-    rest, _, digest = ref.partition("@")
+    rest, digest = ref.partition("@")[::2]
     last_slash = rest.rfind("/")
     colon = rest.rfind(":")
     if colon > last_slash:

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Load a release file and turn it into what the rollout playbook needs, or every problem with it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List
+
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import ReleaseInvalid
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan import plan_batches
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.release import (
+    fingerprint, resolve_site, validate_release)
+
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # pragma: no cover - ansible-core depends on PyYAML
+    HAS_YAML = False
+
+
+def load_yaml(path: str) -> Any:
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except OSError as e:
+        raise ReleaseInvalid(path, ["(file): cannot be read: %s" % e.strerror]) from e
+    except yaml.YAMLError as e:
+        raise ReleaseInvalid(path, ["(file): is not valid YAML: %s" % str(e).replace("\n", " ")]) from e
+
+
+def journal_path(journal_dir: str, name: str, digest: str) -> str:
+    return os.path.join(journal_dir, "%s-%s.json" % (name, digest[:12]))
+
+
+def check_release_file(path: str, site_list: List[Dict[str, Any]], journal_dir: str) -> Dict[str, Any]:
+    """release, fingerprint, site_models, plan and journal path; ReleaseInvalid lists every problem."""
+    problems = []
+    sites: Dict[str, Dict[str, Any]] = {}
+    for entry in site_list:
+        if entry["name"] in sites:
+            problems.append("(inventory): site %s is served by two kube_api hosts, %s and %s"
+                            % (entry["name"], sites[entry["name"]]["host"], entry["host"]))
+        sites[entry["name"]] = dict(entry)
+    release = validate_release(load_yaml(path), sites)
+    problems += release.pop("problems")
+    if problems:
+        raise ReleaseInvalid(path, problems, release.get("name") if isinstance(release.get("name"), str) else None)
+    digest = fingerprint(release)
+    return {
+        "release": release,
+        "fingerprint": digest,
+        "site_models": {name: resolve_site(release, name, info) for name, info in sites.items()},
+        "plan": plan_batches(release["policy"], sites),
+        "journal": journal_path(journal_dir, release["name"], digest),
+    }

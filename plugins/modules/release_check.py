@@ -1,0 +1,140 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: release_check
+short_description: Validate a model release file and plan its site-by-site rollout
+version_added: 0.1.0
+description:
+  - Loads a release file (models with image, version, replicas and GPUs, per-site overrides, rollout
+    policy), validates it against the release schema and reports B(every) problem at once, each naming
+    the field, the model and the site.
+  - Returns the release normalized with defaults, the models as resolved for each site, the rollout
+    plan (canary first, then waves in order, as play hosts and C(serial) batch sizes) and the path of
+    the release's journal.
+  - Changes nothing; the rollout playbook runs it before any site is touched.
+author:
+  - gpufleet maintainers (@gpufleet)
+attributes:
+  check_mode:
+    support: full
+    description: Reads the release file only; the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+options:
+  path:
+    description:
+      - The release file (YAML).
+    type: path
+    required: true
+  sites:
+    description:
+      - The inventory's sites, one entry per C(kube_api) host.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: The site name (C(gpufleet_site)); the release refers to sites by it.
+        type: str
+        required: true
+      host:
+        description: The C(kube_api) inventory host that stands for the site.
+        type: str
+        required: true
+      wave:
+        description: The site's C(gpufleet_rollout_wave), used when the release sets no waves.
+        type: int
+      gpu_product:
+        description: The site's GPU product (C(gpufleet_gpu.product)), the default node selector.
+        type: str
+  journal_dir:
+    description:
+      - Directory holding rollout journals; the result's RV(journal) is a file in it named after
+        the release and its content fingerprint, so an edited release is a new rollout.
+    type: path
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Validate the release and plan the rollout
+  gpufleet.datacenter.release_check:
+    path: releases/sample.yml
+    journal_dir: reports/journal
+    sites:
+      - {name: eu-west, host: api-eu-west, wave: 1, gpu_product: NVIDIA-H100-80GB-HBM3}
+      - {name: us-east, host: api-us-east, wave: 2, gpu_product: NVIDIA-H100-80GB-HBM3}
+  register: __rollout_release
+"""
+
+RETURN = r"""
+release:
+  description: The release with defaults filled in.
+  returned: success
+  type: dict
+  sample: {name: chat-2026-11, models: [{name: chat-llm, version: "2.1.0", replicas: 2, gpus: 1}],
+           policy: {on_failure: rollback_site, soak_seconds: 0}}
+fingerprint:
+  description: SHA-256 of the normalized release; part of the journal's name.
+  returned: success
+  type: str
+  sample: 4f8d0c3c1a1fd0e6e5b1a2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6b
+site_models:
+  description: Per site name, the models as deployed there (site overrides and inventory GPU product applied).
+  returned: success
+  type: dict
+  sample: {eu-west: [{name: chat-llm, replicas: 2, gpus: 1, gpu_product: NVIDIA-H100-80GB-HBM3}]}
+plan:
+  description: Rollout order. C(batches) lists the canary and then each wave; C(hosts) and C(serial) feed a play.
+  returned: success
+  type: dict
+  sample: {canary: eu-west, batches: [{label: canary, sites: [eu-west]}, {label: wave 2, sites: [us-east]}],
+           hosts: [api-eu-west, api-us-east], serial: [1, 1]}
+journal:
+  description: Path of the release's journal file.
+  returned: success
+  type: str
+  sample: reports/journal/chat-2026-11-4f8d0c3c1a1f.json
+problems:
+  description: Every schema problem, each naming field, model and site.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["models[0].image, model chat-llm: 'r/chat:latest' uses :latest; pin a tag or a digest"]
+"""
+
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import ReleaseInvalid
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.release_file import check_release_file
+
+ARGUMENT_SPEC = {
+    "path": {"type": "path", "required": True},
+    "sites": {"type": "list", "elements": "dict", "required": True, "options": {
+        "name": {"type": "str", "required": True},
+        "host": {"type": "str", "required": True},
+        "wave": {"type": "int"},
+        "gpu_product": {"type": "str"},
+    }},
+    "journal_dir": {"type": "path", "required": True},
+}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        result = check_release_file(module.params["path"], module.params["sites"], module.params["journal_dir"])
+    except ReleaseInvalid as e:
+        module.fail_json(msg=str(e), problems=e.problems)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: rollout_report
+short_description: Write a release rollout's report (Markdown and JSON) and return its summary table
+version_added: 0.1.0
+description:
+  - Builds the report of a release rollout from its journal and from what every site runs at the
+    end of the run - per site the batch, status, versions before and after, what runs now, seconds
+    per phase (preflight, deploy, gate, rollback), gate results and the failure diagnosis.
+  - Writes C(report.json) and C(report.md) into O(dest)/<release>/, each atomically and only when its
+    content changed (the report holds no timestamp of its own), so a no-op re-run reports
+    C(changed=false).
+  - Returns a short fixed-width table for the end of the run and, for a failed run, a summary that
+    says which site is on which version.
+author:
+  - gpufleet maintainers (@gpufleet)
+attributes:
+  check_mode:
+    support: full
+    description: Builds the report and the table, writes no file.
+  diff_mode:
+    support: none
+    description: Report files are written whole; no diff is shown.
+options:
+  journal:
+    description: The release journal.
+    type: path
+    required: true
+  dest:
+    description: The reports directory; the files go into a sub-directory named after the release.
+    type: path
+    required: true
+  sites:
+    description:
+      - What each site runs at the end of the run, as returned by M(gpufleet.datacenter.rollout_preflight)
+        (C(site), C(reachable), C(current), C(at_release)).
+    type: list
+    elements: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Write the rollout report
+  gpufleet.datacenter.rollout_report:
+    journal: "{{ __rollout_release.journal }}"
+    dest: reports
+    sites: "{{ groups['kube_api'] | map('extract', hostvars, '__rollout_final') | list }}"
+  register: __rollout_report
+
+- name: Show the report table
+  ansible.builtin.debug:
+    msg: "{{ __rollout_report.table }}"
+"""
+
+RETURN = r"""
+report:
+  description: The report document (also written as report.json).
+  returned: success
+  type: dict
+  sample: {release: chat-2026-11, status: complete, canary: eu-west, drift: [], unreachable: [],
+           sites: [{site: eu-west, batch: canary, status: verified, versions_before: chat-llm=2.0.0,
+                    versions_after: chat-llm=2.1.0, running_now: chat-llm=2.1.0, phases_seconds: {deploy: 8.2}}]}
+status:
+  description: C(complete), C(failed), C(in_progress) or C(not_started).
+  returned: success
+  type: str
+  sample: complete
+table:
+  description: The summary table, one line per site, then a status line.
+  returned: success
+  type: list
+  elements: str
+  sample: ["SITE     BATCH   STATUS    BEFORE          AFTER           RUNNING NOW     DEPLOY  GATE",
+           "eu-west  canary  verified  chat-llm=2.0.0  chat-llm=2.1.0  chat-llm=2.1.0  8.2s    0.4s",
+           "release chat-2026-11: complete"]
+summary:
+  description: One line per site saying which version it runs and its journal status.
+  returned: success
+  type: str
+  sample: "Rollout of release chat-2026-11 failed. Sites now:\n  eu-west: chat-llm=2.0.0 (journal: rolled_back)"
+files:
+  description: The report files.
+  returned: success
+  type: list
+  elements: str
+  sample: [reports/chat-2026-11/report.json, reports/chat-2026-11/report.md]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import RolloutError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.report import failure_summary, table
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.report_files import write_report
+
+ARGUMENT_SPEC = {
+    "journal": {"type": "path", "required": True},
+    "dest": {"type": "path", "required": True},
+    "sites": {"type": "list", "elements": "dict", "required": True},
+}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        written = write_report(module.params["journal"], module.params["dest"], module.params["sites"],
+                               module.check_mode)
+    except RolloutError as e:
+        module.fail_json(msg=str(e))
+    report = written["report"]
+    module.exit_json(changed=bool(written["changed_files"]), report=report, status=report["status"],
+                     table=table(report), summary=failure_summary(report), files=written["files"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Preflight of one site against a Mock client: snapshot, problems, decision."""
+from unittest.mock import Mock
+
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.preflight import check_site, snapshot
+
+MODEL = {"name": "chat", "namespace": "models", "image": "r/chat:2", "version": "2", "replicas": 2, "gpus": 2,
+         "gpu_product": "H100"}
+
+
+def deployment(version="1", image="r/chat:1", ready=2):
+    return {
+        "metadata": {"labels": {"app.kubernetes.io/version": version}},
+        "spec": {"replicas": 2, "template": {"spec": {
+            "nodeSelector": {"nvidia.com/gpu.product": "H100"},
+            "containers": [{"name": "model-server", "image": image, "args": ["--x"],
+                            "env": [{"name": "A", "value": "1"}], "ports": [{"containerPort": 8080}],
+                            "resources": {"limits": {"nvidia.com/gpu": "2"}}}]}}},
+        "status": {"readyReplicas": ready, "updatedReplicas": ready},
+    }
+
+
+def node(name, gpus=8, product="H100"):
+    return {"metadata": {"name": name, "labels": {"nvidia.com/gpu.product": product}},
+            "status": {"allocatable": {"nvidia.com/gpu": str(gpus)}}}
+
+
+def pod(node_name, gpus, labels=None):
+    return {"metadata": {"namespace": "models", "labels": labels or {}},
+            "spec": {"nodeName": node_name, "containers": [{"resources": {"limits": {"nvidia.com/gpu": str(gpus)}}}]},
+            "status": {"phase": "Running"}}
+
+
+def client(nodes, pods, live=None, namespace=True):
+    c = Mock()
+    c.list.side_effect = lambda kind, **kw: {"Node": nodes, "Pod": pods}[kind]
+    c.get.side_effect = lambda kind, name, namespace_=None: (
+        {"metadata": {"name": name}} if kind == "Namespace" and namespace else live if kind == "Deployment" else None)
+    return c
+
+
+def test_snapshot_has_what_a_rollback_needs():
+    snap = snapshot(deployment())
+    assert snap == {"exists": True, "version": "1", "image": "r/chat:1", "replicas": 2, "ready_replicas": 2,
+                    "updated_replicas": 2, "gpus": 2, "gpu_product": "H100", "port": 8080, "args": ["--x"],
+                    "env": {"A": "1"}}
+    assert snapshot(None) == {"exists": False}
+
+
+def test_ready_site_deploys_counting_gpus_the_old_pods_free():
+    selector = {"app.kubernetes.io/name": "chat", "app.kubernetes.io/instance": "chat"}
+    pods = [pod("n1", 2, selector), pod("n1", 2, selector), pod("n1", 2)]  # 6 of 8 used, 4 by chat
+    result = check_site(client([node("n1")], pods, deployment()), "eu", [MODEL], 1, True, None)
+    assert result["reachable"] and result["problems"] == []  # needs 6, free 2 + held 4
+    assert result["decision"]["action"] == "deploy" and result["decision"]["before"]["chat"]["version"] == "1"
+    assert result["at_release"] is False
+
+
+def test_full_site_names_requested_and_free():
+    result = check_site(client([node("n1", 4)], [pod("n1", 3)]), "us", [MODEL], 1, True, None)
+    [problem] = result["problems"]
+    assert "site us has not enough nvidia.com/gpu of product H100: requested 6" in problem and "free 1" in problem
+
+
+def test_site_already_at_release_needs_no_capacity_and_is_skipped_when_verified():
+    live = deployment(version="2", image="r/chat:2")
+    result = check_site(client([node("n1", 4)], [pod("n1", 4)], live), "eu", [MODEL], 1, True,
+                        {"status": "verified", "before": {"chat": {"version": "1"}}})
+    assert result["problems"] == [] and result["at_release"]
+    assert result["decision"] == {"action": "skip", "before": {"chat": {"version": "1"}},
+                                  "reason": "done and verified by an earlier run; still at the release"}
+
+
+def test_missing_namespace_without_create_and_missing_product():
+    model = dict(MODEL, gpu_product="B200")
+    result = check_site(client([node("n1")], [], namespace=False), "apac", [model], 1, False, None)
+    assert "site apac has no namespace models and policy.create_namespace is false" in result["problems"]
+    assert any("no schedulable node with GPU product B200" in p for p in result["problems"])
+
+
+def test_unreachable_api_is_a_problem_not_an_exception():
+    c = Mock()
+    c.list.side_effect = ApiError("list", "Nodes", "us", "API server unreachable: Connection refused")
+    result = check_site(c, "us", [MODEL], 1, True, None)
+    assert not result["reachable"] and result["decision"] is None
+    assert result["problems"] == ["Failed to list Nodes at site us: API server unreachable: Connection refused"]

@@ -1,0 +1,61 @@
+"""release_check module: a valid release is planned; a malformed one fails listing every problem."""
+import json
+import os
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.gpufleet.datacenter.plugins.modules import release_check
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "releases")
+SITES = [
+    {"name": "eu", "host": "api-eu", "wave": 1, "gpu_product": "H100"},
+    {"name": "us", "host": "api-us", "wave": 2, "gpu_product": "H100"},
+    {"name": "apac", "host": "api-apac", "wave": 3, "gpu_product": "L40S"},
+]
+
+
+def run(capsys, path, sites=None, journal_dir="/tmp/j"):
+    args = {"path": os.path.join(FIXTURES, path), "sites": sites or SITES, "journal_dir": journal_dir}
+    with patch_module_args(args), pytest.raises(SystemExit) as exit_:
+        release_check.main()
+    return exit_.value.code, json.loads(capsys.readouterr().out)
+
+
+def test_argument_spec():
+    spec = release_check.ARGUMENT_SPEC
+    assert spec["path"] == {"type": "path", "required": True}
+    assert set(spec["sites"]["options"]) == {"name", "host", "wave", "gpu_product"}
+
+
+def test_valid_release_returns_plan_models_and_journal(capsys):
+    code, result = run(capsys, "valid.yml")
+    assert code == 0 and result["changed"] is False
+    assert result["plan"]["hosts"] == ["api-eu", "api-us", "api-apac"] and result["plan"]["serial"] == [1, 1, 1]
+    assert result["journal"] == "/tmp/j/chat-2026-11-%s.json" % result["fingerprint"][:12]
+    apac = {m["name"]: m for m in result["site_models"]["apac"]}
+    assert apac["chat-llm"]["gpu_product"] == "NVIDIA-L40S" and apac["embedder"]["gpu_product"] == "L40S"
+
+
+def test_malformed_release_fails_with_every_problem(capsys):
+    code, result = run(capsys, "wave-twice.yml")
+    assert code == 1 and result["failed"]
+    assert result["msg"].startswith("Failed to validate release file ")
+    assert "for release r1" in result["msg"]
+    assert result["problems"] == ["policy.waves[1], site us: site is already in wave 1"]
+
+
+def test_unreadable_and_non_yaml_files_are_named(capsys, tmp_path):
+    bad = tmp_path / "broken.yml"
+    bad.write_text("release: [unclosed\n")
+    code, result = run(capsys, str(bad))
+    assert code == 1 and "is not valid YAML" in result["problems"][0]
+    code, result = run(capsys, str(tmp_path / "missing.yml"))
+    assert code == 1 and "cannot be read" in result["problems"][0]
+
+
+def test_two_hosts_for_one_site_is_an_inventory_problem(capsys):
+    sites = SITES + [{"name": "eu", "host": "api-eu-2", "wave": 1}]
+    code, result = run(capsys, "valid.yml", sites=sites)
+    assert code == 1
+    assert "(inventory): site eu is served by two kube_api hosts, api-eu and api-eu-2" in result["problems"]
