@@ -22,7 +22,7 @@ description:
     a failing readiness probe, C(ProgressDeadlineExceeded)).
   - Returns the previous version and image, which is what a rollback needs.
 author:
-  - gpufleet maintainers
+  - gpufleet maintainers (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.datacenter.k8s_auth
 attributes:

@@ -19,7 +19,7 @@ description:
     C(community.general.json_query) or C(selectattr) in playbooks.
   - Read-only. One C(LIST) of Deployments per site and namespace.
 author:
-  - gpufleet maintainers
+  - gpufleet maintainers (@gpufleet)
 attributes:
   check_mode:
     support: full

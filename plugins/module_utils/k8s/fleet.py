@@ -29,12 +29,11 @@ def query_site(client: Any, models: List[Dict[str, Any]]) -> List[Dict[str, Any]
     for namespace, wanted in group_by_namespace(models).items():
         try:
             found = {(d.get("metadata") or {}).get("name"): d for d in client.list("Deployment", namespace)}
-            lookup = found.get
         except ApiError as e:
             if e.status != 403:
                 raise
-            lookup = lambda name, ns=namespace: client.get("Deployment", name, ns)  # noqa: E731
-        rows.extend(observe(client.site, m, lookup(m["name"])) for m in wanted)
+            found = {m["name"]: client.get("Deployment", m["name"], namespace) for m in wanted}
+        rows.extend(observe(client.site, m, found.get(m["name"])) for m in wanted)
     return rows
 
 

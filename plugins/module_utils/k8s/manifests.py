@@ -232,8 +232,8 @@ def validation_errors(params: Dict[str, Any]) -> List[str]:
     for field, low, high in (("replicas", 0, None), ("gpus", 0, None), ("port", 1, 65535)):
         value = params.get(field)
         if value is None or value < low or (high is not None and value > high):
-            errors.append("%s %r must be %s" % (field, value, ">= %d" % low if high is None
-                                                 else "between %d and %d" % (low, high)))
+            bound = ">= %d" % low if high is None else "between %d and %d" % (low, high)
+            errors.append("%s %r must be %s" % (field, value, bound))
     image = params.get("image")
     if not image:
         errors.append("image is required when state is present")
