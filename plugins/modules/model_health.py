@@ -85,7 +85,7 @@ options:
     type: path
     aliases: [ca_path]
   bearer_token:
-    description: Token sent as C(Authorization: Bearer <token>).
+    description: 'Token sent in the C(Authorization) header as C(Bearer <token>).'
     type: str
   use_proxy:
     description: Whether to use the proxy from the environment (C(https_proxy), C(no_proxy)).
