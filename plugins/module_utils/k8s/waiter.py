@@ -12,6 +12,9 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client imp
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.diagnose import collect, revision
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import RolloutError
 
+FIRST_POLL = 0.2
+POLL_GROWTH = 1.5
+
 
 def rollout_state(deployment: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     """Replica counts and whether the rollout is complete (pure)."""
@@ -55,6 +58,9 @@ def wait_for_rollout(client: Any, name: str, namespace: str, timeout: float, sle
     """
     deadline = clock() + timeout
     ref = object_ref("Deployment", name, namespace)
+    # Start polling fast and slow down to `sleep`: most lab and small rollouts finish in a
+    # second or two, and a fixed 1s poll would add up to a second to each.
+    interval = min(sleep, FIRST_POLL)
     while True:
         deployment = client.get("Deployment", name, namespace)
         if deployment is None:
@@ -68,4 +74,5 @@ def wait_for_rollout(client: Any, name: str, namespace: str, timeout: float, sle
             waited = "did not complete within %ss" % timeout if remaining <= 0 else "stopped progressing"
             raise RolloutError("roll out", ref, client.site, "%s: %s" % (waited, diagnosis["message"]),
                                result={"rollout": state, "diagnosis": diagnosis})
-        pause(min(sleep, remaining))
+        pause(min(interval, remaining))
+        interval = min(sleep, interval * POLL_GROWTH)

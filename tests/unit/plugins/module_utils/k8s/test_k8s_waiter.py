@@ -58,10 +58,17 @@ def test_wait_returns_when_complete():
     done = load_fixture("deployment_llm.yaml")
     rolling = with_status(done, updatedReplicas=1, availableReplicas=1)
     client = Mock(site="lab-a")
-    client.get.side_effect = [rolling, rolling, done]
+    client.get.side_effect = [rolling] * 6 + [done]
     clock = FakeClock()
-    state = wait_for_rollout(client, "llm", "serving", timeout=10, sleep=1, clock=clock, pause=clock.sleep)
-    assert state["complete"] and clock.now == 2
+    naps = []
+
+    def pause(seconds):
+        naps.append(round(seconds, 3))
+        clock.sleep(seconds)
+    state = wait_for_rollout(client, "llm", "serving", timeout=10, sleep=1, clock=clock, pause=pause)
+    assert state["complete"]
+    # fast first polls, then capped at `sleep`
+    assert naps == [0.2, 0.3, 0.45, 0.675, 1, 1]
 
 
 def test_wait_times_out_with_diagnosis_and_site():
