@@ -20,7 +20,10 @@ description:
     a GPU is not a failure - C(gpu_count) is C(0) and C(reason_code) and C(reason) say why.
   - Every command is read-only, so the module runs the same in check mode.
 author:
-  - gpufleet maintainers
+  - gpufleet maintainers (@gpufleet)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.facts
 attributes:
   check_mode:
     support: full
@@ -29,6 +32,8 @@ attributes:
     support: none
   facts:
     support: full
+  platform:
+    platforms: posix
 options:
   nvidia_smi:
     description:

@@ -26,13 +26,17 @@ description:
     There is no option to turn verification off.
   - Only reads from the server. The repository index is a POST by protocol, but it changes nothing.
 author:
-  - gpufleet maintainers
+  - gpufleet maintainers (@gpufleet)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: The module only reads, so it runs the same in check mode.
   diff_mode:
     support: none
+  platform:
+    platforms: all
 options:
   url:
     description:

@@ -82,7 +82,7 @@ def write_repository(root: Path, http_port: int) -> None:
 
 def wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
-    paths = ["/v2/health/ready"] + ["/v2/models/%s/versions/%s/ready" % (n, v) for _, n, v in MODELS]
+    paths = ["/v2/health/ready"] + ["/v2/models/%s/versions/%s/ready" % (n, v) for _dir, n, v in MODELS]
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("MLServer exited with %s:\n%s" % (proc.returncode, log.read_text()[-4000:]))

@@ -49,7 +49,7 @@ def test_facts_from_recorded_h200_host_in_check_mode(capsys, monkeypatch):
 
 def test_driver_library_mismatch_is_reported_not_failed(capsys, monkeypatch):
     host = Host(query=(18, load("error-driver-library-mismatch.txt"), ""))
-    code, out, _ = run_main(host, {"fabric_manager": False, "nvswitches": False}, capsys, monkeypatch)
+    code, out, dummy = run_main(host, {"fabric_manager": False, "nvswitches": False}, capsys, monkeypatch)
     assert code == 0
     facts = out["ansible_facts"]["gpufleet_gpu"]
     assert facts["gpu_count"] == 0
@@ -59,7 +59,7 @@ def test_driver_library_mismatch_is_reported_not_failed(capsys, monkeypatch):
 
 def test_explicit_nvidia_smi_path_is_used(capsys, monkeypatch):
     host = Host(query=(0, load("query-csv-l40s.txt"), ""))
-    code, out, _ = run_main(host, {"nvidia_smi": "/opt/nvidia/bin/nvidia-smi", "query_xml": False, "fabric_manager": False,
+    code, out, dummy = run_main(host, {"nvidia_smi": "/opt/nvidia/bin/nvidia-smi", "query_xml": False, "fabric_manager": False,
                                    "nvswitches": False}, capsys, monkeypatch)
     assert code == 0 and host.calls[0][0] == "/opt/nvidia/bin/nvidia-smi"
     assert out["ansible_facts"]["gpufleet_gpu"]["products"] == ["NVIDIA L40S"]
@@ -67,7 +67,7 @@ def test_explicit_nvidia_smi_path_is_used(capsys, monkeypatch):
 
 def test_unparseable_output_fails_the_task(capsys, monkeypatch):
     host = Host(query=(0, "index, name\n0\n", ""))
-    code, out, _ = run_main(host, {"query_xml": False, "fabric_manager": False, "nvswitches": False}, capsys, monkeypatch)
+    code, out, dummy = run_main(host, {"query_xml": False, "fabric_manager": False, "nvswitches": False}, capsys, monkeypatch)
     assert code == 1 and out["failed"] is True
     assert out["msg"].startswith("Failed to parse nvidia-smi --query-gpu output")
 
