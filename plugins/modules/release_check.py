@@ -54,6 +54,11 @@ options:
       gpu_product:
         description: The site's GPU product (C(gpufleet_gpu.product)), the default node selector.
         type: str
+      runtime_class:
+        description:
+          - The site's RuntimeClass for GPU pods (C(gpufleet_runtime_class)), used when the release names none;
+            V(none) for no RuntimeClass.
+        type: str
   journal_dir:
     description:
       - Directory holding rollout journals; the result's RV(journal) is a file in it named after
@@ -90,6 +95,12 @@ site_models:
   returned: success
   type: dict
   sample: {eu-west: [{name: chat-llm, replicas: 2, gpus: 1, gpu_product: NVIDIA-H100-80GB-HBM3}]}
+desired:
+  description: What every site must run in the end (C(name), C(namespace), C(version), C(image)), as M(gpufleet.datacenter.model_versions) takes it.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{name: chat-llm, namespace: models, version: "2.1.0", image: "r.example/chat:2.1.0"}]
 plan:
   description: Rollout order. C(batches) lists the canary and then each wave; C(hosts) and C(serial) feed a play.
   returned: success
@@ -122,6 +133,7 @@ ARGUMENT_SPEC = {
         "host": {"type": "str", "required": True},
         "wave": {"type": "int"},
         "gpu_product": {"type": "str"},
+        "runtime_class": {"type": "str"},
     }},
     "journal_dir": {"type": "path", "required": True},
 }

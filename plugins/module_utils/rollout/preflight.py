@@ -36,13 +36,15 @@ def snapshot(deployment: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     status = deployment.get("status") or {}
     container = _container(deployment)
     limits = (container.get("resources") or {}).get("limits") or {}
-    node_selector = ((spec.get("template") or {}).get("spec") or {}).get("nodeSelector") or {}
+    pod_spec = (spec.get("template") or {}).get("spec") or {}
+    node_selector = pod_spec.get("nodeSelector") or {}
     ports = container.get("ports") or [{}]
     return {
         "exists": True, "version": running_version(deployment), "image": running_image(deployment),
         "replicas": spec.get("replicas"), "ready_replicas": status.get("readyReplicas") or 0,
         "updated_replicas": status.get("updatedReplicas") or 0, "gpus": int(str(limits.get(GPU, 0) or 0)),
         "gpu_product": node_selector.get(GPU_PRODUCT_LABEL), "port": ports[0].get("containerPort"),
+        "runtime_class": pod_spec.get("runtimeClassName") or "none",
         "args": container.get("args") or [],
         "env": {e["name"]: e.get("value", "") for e in container.get("env") or [] if "name" in e},
     }

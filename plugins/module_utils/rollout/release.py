@@ -20,8 +20,8 @@ ON_FAILURE = ("rollback_site", "rollback_all", "halt")
 PROTOCOLS = ("v2", "tfserving")
 TOP_KEYS = {"release", "description", "models", "policy"}
 MODEL_KEYS = {"name", "namespace", "image", "version", "replicas", "gpus", "gpu_product", "port",
-              "args", "env", "health", "sites", "allow_latest"}
-SITE_KEYS = {"replicas", "gpus", "gpu_product", "endpoint"}
+              "args", "env", "health", "sites", "allow_latest", "runtime_class"}
+SITE_KEYS = {"replicas", "gpus", "gpu_product", "endpoint", "runtime_class"}
 HEALTH_KEYS = {"protocol", "endpoint", "timeout"}
 POLICY_KEYS = {"canary", "waves", "sites_per_wave", "soak_seconds", "wait_timeout", "max_surge",
                "max_unavailable", "on_failure", "require_digest", "create_namespace", "prometheus"}
@@ -111,8 +111,9 @@ def _check_site_overrides(c: _Collector, field: str, overrides: Any, model: str,
             c.int_field(sub + ".replicas", override["replicas"], 1, model, site)
         if "gpus" in override:
             c.int_field(sub + ".gpus", override["gpus"], 0, model, site)
-        if "gpu_product" in override and not (isinstance(override["gpu_product"], str) and override["gpu_product"]):
-            c.add(sub + ".gpu_product", "must be a non-empty string", model, site)
+        for key in ("gpu_product", "runtime_class"):
+            if key in override and not (isinstance(override[key], str) and override[key]):
+                c.add(sub + "." + key, "must be a non-empty string", model, site)
         if "endpoint" in override and not (isinstance(override["endpoint"], str) and _URL.match(override["endpoint"])):
             c.add(sub + ".endpoint", "must be an http(s):// URL, got %r" % (override["endpoint"],), model, site)
 
@@ -149,8 +150,9 @@ def _check_model(c: _Collector, index: int, model: Any, policy: Dict[str, Any], 
         c.int_field(field + ".replicas", model["replicas"], 1, label)
     c.int_field(field + ".gpus", model.get("gpus", 1), 0, label)
     c.int_field(field + ".port", model.get("port", 8080), 1, label, maximum=65535)
-    if "gpu_product" in model and not (isinstance(model["gpu_product"], str) and model["gpu_product"]):
-        c.add(field + ".gpu_product", "must be a non-empty string", label)
+    for key in ("gpu_product", "runtime_class"):
+        if key in model and not (isinstance(model[key], str) and model[key]):
+            c.add(field + "." + key, "must be a non-empty string (runtime_class: none for no RuntimeClass)", label)
     args = model.get("args", [])
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         c.add(field + ".args", "must be a list of strings", label)
@@ -166,6 +168,7 @@ def _check_model(c: _Collector, index: int, model: Any, policy: Dict[str, Any], 
         "replicas": model.get("replicas"), "gpus": model.get("gpus", 1), "gpu_product": model.get("gpu_product"),
         "port": model.get("port", 8080), "args": args, "env": env, "health": model.get("health"),
         "sites": model.get("sites", {}), "allow_latest": model.get("allow_latest", False),
+        "runtime_class": model.get("runtime_class"),
     }
 
 
@@ -290,6 +293,8 @@ def resolve_site(release: Dict[str, Any], site: str, site_info: Dict[str, Any]) 
             "gpu_product": override.get("gpu_product") or model.get("gpu_product") or site_info.get("gpu_product"),
             "port": model["port"], "args": model["args"], "env": model["env"],
             "health": health if health.get("endpoint") else None,
+            # None: model_deploy's default (nvidia), unless the site's inventory says otherwise.
+            "runtime_class": override.get("runtime_class") or model.get("runtime_class") or site_info.get("runtime_class"),
             "allow_latest": model["allow_latest"],
         })
     return resolved

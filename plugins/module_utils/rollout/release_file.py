@@ -53,5 +53,7 @@ def check_release_file(path: str, site_list: List[Dict[str, Any]], journal_dir: 
         "fingerprint": digest,
         "site_models": {name: resolve_site(release, name, info) for name, info in sites.items()},
         "plan": plan_batches(release["policy"], sites),
+        # What every site must run in the end, in the shape model_versions takes.
+        "desired": [{k: m[k] for k in ("name", "namespace", "version", "image")} for m in release["models"]],
         "journal": journal_path(journal_dir, release["name"], digest),
     }

@@ -25,7 +25,7 @@ def run(capsys, path, sites=None, journal_dir="/tmp/j"):
 def test_argument_spec():
     spec = release_check.ARGUMENT_SPEC
     assert spec["path"] == {"type": "path", "required": True}
-    assert set(spec["sites"]["options"]) == {"name", "host", "wave", "gpu_product"}
+    assert set(spec["sites"]["options"]) == {"name", "host", "wave", "gpu_product", "runtime_class"}
 
 
 def test_valid_release_returns_plan_models_and_journal(capsys):
@@ -33,6 +33,8 @@ def test_valid_release_returns_plan_models_and_journal(capsys):
     assert code == 0 and result["changed"] is False
     assert result["plan"]["hosts"] == ["api-eu", "api-us", "api-apac"] and result["plan"]["serial"] == [1, 1, 1]
     assert result["journal"] == "/tmp/j/chat-2026-11-%s.json" % result["fingerprint"][:12]
+    assert result["desired"][1] == {"name": "embedder", "namespace": "gpufleet-models", "version": "1.4.2",
+                                    "image": "registry.example.com/ml/embed:1.4.2"}
     apac = {m["name"]: m for m in result["site_models"]["apac"]}
     assert apac["chat-llm"]["gpu_product"] == "NVIDIA-L40S" and apac["embedder"]["gpu_product"] == "L40S"
 

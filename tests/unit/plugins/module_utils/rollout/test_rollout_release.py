@@ -22,7 +22,20 @@ def test_resolve_site_applies_overrides_then_inventory(load_release, sites):
     eu = {m["name"]: m for m in resolve_site(release, "eu", sites["eu"])}
     assert apac["chat-llm"]["replicas"] == 1 and apac["chat-llm"]["gpu_product"] == "NVIDIA-L40S"
     assert eu["chat-llm"]["replicas"] == 2 and eu["chat-llm"]["gpu_product"] == "NVIDIA-H100-80GB-HBM3"
-    assert eu["chat-llm"]["health"] is None
+    assert eu["chat-llm"]["health"] is None and eu["chat-llm"]["runtime_class"] is None
+
+
+def test_runtime_class_from_site_override_model_then_inventory(load_release, sites):
+    data = load_release("valid.yml")
+    data["models"][0]["runtime_class"] = "nvidia-cdi"
+    data["models"][0]["sites"]["apac"]["runtime_class"] = "nvidia-legacy"
+    sites["us"]["runtime_class"] = "none"
+    release = validate_release(data, sites)
+    assert release["problems"] == []
+    chat = {s: resolve_site(release, s, sites[s])[0]["runtime_class"] for s in sites}
+    embed = {s: resolve_site(release, s, sites[s])[1]["runtime_class"] for s in sites}
+    assert chat == {"eu": "nvidia-cdi", "us": "nvidia-cdi", "apac": "nvidia-legacy"}
+    assert embed == {"eu": None, "us": "none", "apac": None}
 
 
 def test_fingerprint_changes_with_content_not_description(load_release, sites):
