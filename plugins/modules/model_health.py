@@ -228,6 +228,7 @@ msg:
   sample: model ranker version 2024-06-01 is ready at https://models.eu-west.example.com
 """
 
+import os
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
@@ -267,6 +268,8 @@ def validate(params: dict) -> str | None:
         return "timeout must be greater than 0"
     if params["retries"] < 0:
         return "retries %r must not be negative" % params["retries"]
+    if params.get("ca_cert") and not os.path.isfile(params["ca_cert"]):
+        return "ca_cert %s is not a file" % params["ca_cert"]
     return None
 
 

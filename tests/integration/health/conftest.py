@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from health_mlserver import ROOT, VENV, MLServer, free_port, stop, wait_ready, write_repository
+from health_mlserver import TLS_LAUNCHER, ROOT, VENV, MLServer, free_port, stop, wait_ready, wait_ready_tls, write_repository, write_tls
 
 
 def pytest_configure(config):
@@ -38,5 +38,28 @@ def mlserver(mlserver_bin: Path, tmp_path_factory: pytest.TempPathFactory):
     try:
         wait_ready(url, proc, log)
         yield MLServer(url=url, pid=proc.pid, log=log)
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def mlserver_tls(mlserver_bin: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The same MLServer behind TLS, with a certificate from a private CA: yields (server, ca.pem)."""
+    root = tmp_path_factory.mktemp("mlserver-tls")
+    port = free_port()
+    write_repository(root, port)
+    ca, cert, key = write_tls(root)
+    launcher = root / "start_tls.py"
+    launcher.write_text(TLS_LAUNCHER)
+    log = root / "mlserver.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(mlserver_bin.parent / "python"), str(launcher), str(root), str(cert), str(key)],
+            cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    url = "https://127.0.0.1:%d" % port
+    try:
+        wait_ready_tls(url, ca, proc, log)
+        yield MLServer(url=url, pid=proc.pid, log=log), ca
     finally:
         stop(proc)

@@ -105,3 +105,76 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+
+
+# MLServer has no TLS setting of its own; its REST server is uvicorn, and this hook
+# hands uvicorn its certificate. The server, its routes and its answers stay MLServer's.
+TLS_LAUNCHER = '''
+import asyncio
+import sys
+
+from mlserver import MLServer
+from mlserver.cli.serve import load_settings
+
+
+async def main(folder, certfile, keyfile):
+    settings, models = await load_settings(folder)
+    settings._custom_rest_server_settings = {"ssl_certfile": certfile, "ssl_keyfile": keyfile}
+    await MLServer(settings).start(models)
+
+
+asyncio.run(main(*sys.argv[1:]))
+'''
+
+
+def write_tls(root: Path) -> tuple[Path, Path, Path]:
+    """A private CA and a server certificate for 127.0.0.1 signed by it: (ca.pem, cert.pem, key.pem)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gpufleet test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+                                       key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                       encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = (root / "ca.pem", root / "cert.pem", root / "key.pem")
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return paths
+
+
+def wait_ready_tls(url: str, ca: Path, proc: subprocess.Popen, log: Path) -> None:
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(ca))
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("MLServer (TLS) exited with %s:\n%s" % (proc.returncode, log.read_text()[-4000:]))
+        try:
+            urllib.request.urlopen(url + "/v2/models/echo/versions/v1.2.0/ready", timeout=2, context=context).read()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("MLServer (TLS) not ready at %s after %ss:\n%s" % (url, START_TIMEOUT, log.read_text()[-4000:]))

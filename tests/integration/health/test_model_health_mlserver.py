@@ -123,3 +123,18 @@ def test_module_through_ansible_playbook_in_check_mode(mlserver, tmp_path: Path)
     assert failed["failed"] is True
     assert "expected version v9 of model echo is not served" in failed["msg"]
     assert "at site %s" % SITE in failed["msg"]
+
+
+def test_tls_with_the_private_ca_passes(mlserver_tls):
+    server, ca = mlserver_tls
+    spec = GateSpec(site=SITE, url=server.url, protocol="v2", model="echo", version="v1.2.0")
+    result = run_gate(spec, TransportOptions(timeout=5, ca_path=str(ca), use_proxy=False), RetryPolicy())
+    assert result["healthy"] is True and result["served_versions"] == ["v1.2.0"]
+
+
+def test_tls_without_the_ca_is_refused_not_retried(mlserver_tls):
+    server, _ca = mlserver_tls
+    with pytest.raises(HealthCheckError) as err:
+        gate(server.url, "echo", "v1.2.0", RetryPolicy(retries=5, delay=1))
+    assert err.value.result["attempts"] == 1
+    assert "CERTIFICATE_VERIFY_FAILED" in str(err.value) or "certificate verify failed" in str(err.value)

@@ -48,15 +48,19 @@ def test_argument_spec_types_and_choices():
     (dict(timeout=0.0), "timeout must be greater than 0"),
     (dict(delay=-1.0), "delay -1.0 must not be negative"),
     (dict(retries=-2), "retries -2 must not be negative"),
+    (dict(ca_cert="/nonexistent/ca.pem"), "ca_cert /nonexistent/ca.pem is not a file"),
 ])
 def test_validate_refuses_bad_inputs(kw, error):
     assert model_health.validate(params(**kw)) == error
 
 
-def test_build_defaults_site_to_url_host():
-    spec, options, policy = model_health.build(params(site=None, ca_cert="/etc/ca.pem", bearer_token="t", wait_timeout=60.0))
+def test_build_defaults_site_to_url_host(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert model_health.validate(params(ca_cert=str(ca))) is None
+    spec, options, policy = model_health.build(params(site=None, ca_cert=str(ca), bearer_token="t", wait_timeout=60.0))
     assert spec.site == "10.10.0.20:8501"
-    assert (options.ca_path, options.token) == ("/etc/ca.pem", "t")
+    assert (options.ca_path, options.token) == (str(ca), "t")
     assert policy.wait_timeout == 60.0
 
 
