@@ -59,8 +59,8 @@ def test_driver_library_mismatch_is_reported_not_failed(capsys, monkeypatch):
 
 def test_explicit_nvidia_smi_path_is_used(capsys, monkeypatch):
     host = Host(query=(0, load("query-csv-l40s.txt"), ""))
-    code, out, dummy = run_main(host, {"nvidia_smi": "/opt/nvidia/bin/nvidia-smi", "query_xml": False, "fabric_manager": False,
-                                   "nvswitches": False}, capsys, monkeypatch)
+    args = {"nvidia_smi": "/opt/nvidia/bin/nvidia-smi", "query_xml": False, "fabric_manager": False, "nvswitches": False}
+    code, out, dummy = run_main(host, args, capsys, monkeypatch)
     assert code == 0 and host.calls[0][0] == "/opt/nvidia/bin/nvidia-smi"
     assert out["ansible_facts"]["gpufleet_gpu"]["products"] == ["NVIDIA L40S"]
 
