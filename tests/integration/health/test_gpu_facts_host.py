@@ -43,3 +43,19 @@ def test_explicit_missing_binary_is_zero_gpus():
     assert facts["gpu_count"] == 0
     assert facts["reason_code"] == "nvidia_smi_missing"
     assert facts["reason"] == "nvidia-smi is not installed at /nonexistent/nvidia-smi"
+
+
+def test_gather_facts_runs_it_as_a_facts_module():
+    # `ansible_facts_modules: [ansible.builtin.setup, gpufleet.datacenter.gpu_facts]` in a play's vars
+    # makes `gather_facts: true` collect the GPU facts too; FACTS_MODULES is the same setting.
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+               ANSIBLE_LOAD_CALLBACK_PLUGINS="true", ANSIBLE_LOCALHOST_WARNING="false",
+               ANSIBLE_FACTS_MODULES="ansible.builtin.setup,gpufleet.datacenter.gpu_facts")
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "ansible"), "localhost", "-m", "ansible.builtin.gather_facts", "-a", "gather_subset=min"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    facts = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]["ansible_facts"]
+    assert "ansible_system" in facts                  # from setup
+    assert "gpu_count" in facts["gpufleet_gpu"]       # from gpu_facts
