@@ -15,7 +15,7 @@ from typing import Callable
 from . import failures
 from .fabric import FABRIC_MANAGER_UNIT, nvswitches, unit_state
 from .facts import build_facts, empty_facts
-from .query import gpu_from_row, parse_csv, query_args
+from .query import BASE_FIELDS, gpu_from_row, invalid_field, parse_csv, query_args
 from .smi_xml import parse_xml
 
 Run = Callable[[list], "tuple[int, str, str]"]
@@ -71,7 +71,12 @@ def collect(run: Run, which: Which, options: Options = Options(), executable: Ca
         reason = dict(failures.NOT_INSTALLED, reason="nvidia-smi is not installed at %s" % smi)
         return empty_facts(reason, fabric, switches)
 
+    notes = []
     rc, out, err = run(query_args(smi))
+    refused = invalid_field(out + "\n" + err)
+    if refused:
+        notes.append("the driver does not know the query field %s; only %s were read" % (refused, ", ".join(BASE_FIELDS)))
+        rc, out, err = run(query_args(smi, BASE_FIELDS))
     # Some drivers print "No devices were found" and still exit 0.
     if rc != 0 or failures.recognised(out + "\n" + err):
         return empty_facts(failures.classify(rc, out, err), fabric, switches)
@@ -82,7 +87,7 @@ def collect(run: Run, which: Which, options: Options = Options(), executable: Ca
     if not rows:
         return empty_facts({"reason_code": "no_devices", "reason": "nvidia-smi listed no GPU"}, fabric, switches)
 
-    xml, notes = None, []
+    xml = None
     if options.query_xml:
         xrc, xout, xerr = run([smi, "-q", "-x"])
         if xrc == 0:

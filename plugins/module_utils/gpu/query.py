@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from . import values
 
@@ -24,6 +25,19 @@ QUERY_FIELDS = (
     "ecc.errors.uncorrected.volatile.total",
     "vbios_version",
 )
+
+
+# Fields every driver since the Kepler era knows: the fallback when an old driver
+# refuses one of QUERY_FIELDS (nvidia-smi then answers 'Field "x" is not a valid field to query.').
+BASE_FIELDS = ("index", "name", "uuid", "pci.bus_id", "driver_version", "memory.total", "persistence_mode")
+
+_INVALID_FIELD = re.compile(r'Field "([^"]+)" is not a valid field to query')
+
+
+def invalid_field(output: str) -> str | None:
+    """The field nvidia-smi refused, if that is what it said."""
+    m = _INVALID_FIELD.search(output)
+    return m.group(1) if m else None
 
 
 # Field names nvidia-smi accepts as synonyms (see `nvidia-smi --help-query-gpu`).

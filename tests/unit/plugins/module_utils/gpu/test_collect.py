@@ -75,3 +75,20 @@ def test_configured_path_that_does_not_exist_is_zero_gpus():
                     executable=lambda path: False)
     assert facts["reason"] == "nvidia-smi is not installed at /opt/nvidia/bin/nvidia-smi"
     assert host.calls == []
+
+
+def test_old_driver_refusing_a_field_gets_the_base_query():
+    class OldDriver(Host):
+        def run(self, args):
+            self.calls.append(list(args))
+            if "mig.mode.current" in args[1]:
+                # nvidia-smi's answer to a field the driver does not know (message as printed by nvidia-smi).
+                return (2, 'Field "mig.mode.current" is not a valid field to query.\n\n', "")
+            return (0, load("query-csv-h200.txt"), "")
+
+    host = OldDriver(query=(0, "", ""))
+    facts = collect(host.run, host.which, Options(query_xml=False, fabric_manager=False, nvswitches=False))
+    assert facts["gpu_count"] == 1
+    assert host.calls[1][1] == "--query-gpu=index,name,uuid,pci.bus_id,driver_version,memory.total,persistence_mode"
+    assert facts["notes"] == ["the driver does not know the query field mig.mode.current; only index, name, uuid, pci.bus_id, "
+                              "driver_version, memory.total, persistence_mode were read"]

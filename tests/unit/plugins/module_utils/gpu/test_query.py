@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.gpu.query import QUERY_FIELDS, gpu_from_row, parse_csv, query_args
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.gpu.query import QUERY_FIELDS, gpu_from_row, invalid_field, parse_csv, query_args
 
 from gpu_fixtures import fields_of, load
 
@@ -76,3 +76,12 @@ def test_every_query_field_is_known_to_a_real_driver():
     header = load("query-csv-h100-80gb-hbm3.txt").splitlines()[0]
     known = {c.split(" [")[0].strip() for c in header.split(",")}
     assert set(QUERY_FIELDS) <= known
+
+
+@pytest.mark.parametrize("output,field", [
+    ('Field "cuda_version" is not a valid field to query.\n', "cuda_version"),
+    ('Field "clocks_event_reasons.hw_power_brake" is not a valid field to query.\n\n', "clocks_event_reasons.hw_power_brake"),
+    ("index, name\n0, Tesla T4\n", None),
+])
+def test_invalid_field(output, field):
+    assert invalid_field(output) == field
