@@ -44,7 +44,7 @@ def is_built(key: str) -> bool:
 
 def _count_deps(env: dict[str, str]) -> int:
     res = subprocess.run(["go", "list", "-deps", "-mod=readonly", "."], cwd=versions.KUBEBIN_DIR,
-                         capture_output=True, text=True, env=env)
+                         capture_output=True, text=True, env=env, check=False)
     return len(res.stdout.split()) if res.returncode == 0 else 0
 
 
@@ -108,10 +108,10 @@ def _build_locked(root: Path, log) -> None:
             tail = (tail + [line])[-40:]
         rc = proc.wait()
     progress.stop()
-    seconds = time.monotonic() - start
     if rc != 0:
         raise lab_error("build kubebin", f"go build exited {rc}; see {root / 'build.log'}:\n" + "".join(tail[-15:]))
     _build_toxiproxy(staging, env, log)
+    seconds = time.monotonic() - start
     peak = next((int(m.group(1)) for m in re.finditer(r"Maximum resident set size \(kbytes\): (\d+)",
                                                       "".join(tail))), None)
     for name in versions.COMMANDS:
@@ -133,7 +133,7 @@ def _build_toxiproxy(dest: Path, env: dict[str, str], log) -> None:
     gobin = dest / "gobin"
     res = subprocess.run(["go", "install", "-trimpath", "-ldflags", "-s -w",
                           f"github.com/Shopify/toxiproxy/v2/cmd/server@{versions.TOXIPROXY}"],
-                         env={**env, "GOBIN": str(gobin)}, capture_output=True, text=True)
+                         env={**env, "GOBIN": str(gobin)}, capture_output=True, text=True, check=False)
     if res.returncode != 0:
         raise lab_error("build toxiproxy", res.stderr.strip()[-1500:])
     (gobin / "server").rename(dest / "toxiproxy-server")

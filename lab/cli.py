@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import sys
+from pathlib import Path
 
 from lab import lifecycle
 from lab.config import load_config
 from lab.errors import LabError
+from lab.paths import state_dir
 
 
 def _fmt_rtt(v) -> str:
@@ -45,8 +48,19 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _lock():
+    """Serialise commands that change the lab (several shells or test sessions may share it)."""
+    path = Path(f"{state_dir()}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "w", encoding="utf-8")  # pylint: disable=consider-using-with  # held until exit
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.cmd in ("up", "down", "fault"):
+        _lock()
     try:
         if args.cmd == "up":
             lifecycle.up(load_config(args.config))

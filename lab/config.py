@@ -34,6 +34,7 @@ class SiteConfig:
     nodes: int = 4
     gpus_per_node: int = 8
     wave: int = 1
+    net: int = 42  # second octet of every lab address; GPUFLEET_LAB_NET runs a second, isolated lab
 
     @property
     def group(self) -> str:
@@ -41,26 +42,26 @@ class SiteConfig:
 
     @property
     def host_cidr(self) -> str:
-        return f"127.42.{self.index}.0/24"
+        return f"127.{self.net}.{self.index}.0/24"
 
     @property
     def address(self) -> str:
         """The site's public API address: toxiproxy listens here and adds the WAN latency."""
-        return f"127.42.{self.index}.10"
+        return f"127.{self.net}.{self.index}.10"
 
     @property
     def api_internal_address(self) -> str:
         """Where kube-apiserver listens; the site's own controllers use it, undelayed."""
-        return f"127.42.{self.index}.11"
+        return f"127.{self.net}.{self.index}.11"
 
     @property
     def link_address(self) -> str:
         """toxiproxy's control API."""
-        return f"127.42.{self.index}.12"
+        return f"127.{self.net}.{self.index}.12"
 
     @property
     def etcd_address(self) -> str:
-        return f"127.42.{self.index}.20"
+        return f"127.{self.net}.{self.index}.20"
 
     @property
     def api_url(self) -> str:
@@ -95,7 +96,7 @@ DEFAULT_SITES: tuple[dict[str, Any], ...] = (
     {"name": "lab-apac", "rtt_ms": 90, "region": "asia-southeast", "zone_prefix": "asia-southeast",
      "gpu_product": "NVIDIA-L40S", "wave": 3},
 )
-MAX_SITES = 200  # 127.42.<index>.0/24 per site, 10.(100+index) pod CIDRs
+MAX_SITES = 50  # 127.<net>.<index>.0/24 per site, 10.(100+index) pod CIDRs
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,10 @@ def build_config(entries: list[dict[str, Any]]) -> LabConfig:
     """Validate raw site entries; index follows list order so addresses are stable."""
     if not entries or len(entries) > MAX_SITES:
         raise lab_error("load lab config", f"sites must list 1..{MAX_SITES} sites, got {len(entries)}")
-    allowed = {f.name for f in fields(SiteConfig)} - {"index"}
+    allowed = {f.name for f in fields(SiteConfig)} - {"index", "net"}
+    net = int(os.environ.get("GPUFLEET_LAB_NET", "42"))
+    if not 1 <= net <= 254:
+        raise lab_error("load lab config", f"GPUFLEET_LAB_NET: invalid value {net!r} (1..254)")
     sites, seen = [], set()
     for i, entry in enumerate(entries, start=1):
         name = entry.get("name")
@@ -133,7 +137,7 @@ def build_config(entries: list[dict[str, Any]]) -> LabConfig:
             if not isinstance(value, (int, float)) or value < 0:
                 raise lab_error("load lab config", f"field {key}: invalid value {value!r}", site=name)
         seen.add(name)
-        sites.append(SiteConfig(index=i, **merged))
+        sites.append(SiteConfig(index=i, net=net, **merged))
     return LabConfig(sites=tuple(sites))
 
 

@@ -45,15 +45,14 @@ def wait_ready(address: str, ctx: ssl.SSLContext, timeout: float) -> tuple[bool,
     return ok, why
 
 
-def https_rtt_ms(address: str, ctx: ssl.SSLContext, samples: int = 5, timeout: float = 5.0) -> float | None:
-    """Median time of GET /readyz on one kept-alive TLS connection: one round trip each (TCP connect
-    would only reach the site's link proxy). Server time is well under a millisecond."""
+def request_ms(address: str, ctx: ssl.SSLContext, samples: int = 7, timeout: float = 5.0) -> float | None:
+    """Median time of GET /version (static, no etcd) on one kept-alive TLS connection."""
     conn = http.client.HTTPSConnection(address, API_PORT, context=ctx, timeout=timeout)
     times = []
     try:
         for i in range(samples + 1):
             start = time.perf_counter()
-            conn.request("GET", "/readyz")
+            conn.request("GET", "/version")
             conn.getresponse().read()
             if i:  # the first request pays for the TLS handshake
                 times.append((time.perf_counter() - start) * 1000)
@@ -62,6 +61,16 @@ def https_rtt_ms(address: str, ctx: ssl.SSLContext, samples: int = 5, timeout: f
     finally:
         conn.close()
     return statistics.median(times)
+
+
+def link_rtt_ms(public: str, internal: str, ctx: ssl.SSLContext, samples: int = 7) -> float | None:
+    """Round trip across the site's link: a request via the public address minus the same request
+    straight to the API server (its own serving time). A TCP connect would only time the proxy."""
+    via_link = request_ms(public, ctx, samples)
+    direct = request_ms(internal, ctx, samples)
+    if via_link is None or direct is None:
+        return None
+    return max(0.0, via_link - direct)
 
 
 def api_client(kubeconfig: Path, context: str | None = None):

@@ -54,7 +54,8 @@ def lab_doc(cfg: LabConfig, bin_dir: Path) -> dict[str, Any]:
         "markers": {"broken": "-broken", "pullfail": "-pullfail"},
         "sites": [{
             "name": s.name, "group": s.group, "host": host_name(s), "address": s.address,
-            "api_url": s.api_url, "kubeconfig": str(kubeconfig_path(s)), "context": s.name,
+            "internal_address": s.api_internal_address, "api_url": s.api_url,
+            "kubeconfig": str(kubeconfig_path(s)), "context": s.name,
             "ca_file": str((state_dir() / "sites" / s.name / "pki" / "ca.crt").resolve()),
             "rtt_ms": s.rtt_ms, "gpu_product": s.gpu_product, "gpu_memory_mib": s.gpu_memory_mib,
             "nodes": s.nodes, "gpus_per_node": s.gpus_per_node, "wave": s.wave, "region": s.region,

@@ -73,10 +73,10 @@ def _site_status(s: SiteConfig, faults: dict[str, state.Faults]) -> dict[str, An
     ready, why = health.readyz(s.address, health.tls_context(site_dir(s.name) / "pki"), timeout=3)
     out: dict[str, Any] = {
         "site": s.name, "api": s.api_url, "healthy": ready, "detail": "" if ready else why,
-        "processes": {k: v for k, v in pids.items()},
+        "processes": dict(pids),
         "rtt_configured_ms": state.effective_rtt(s, faults),
-        "rtt_measured_ms": health.https_rtt_ms(s.address, health.tls_context(site_dir(s.name) / "pki"))
-        if ready else None,
+        "rtt_measured_ms": health.link_rtt_ms(s.address, s.api_internal_address,
+                                              health.tls_context(site_dir(s.name) / "pki")) if ready else None,
         "faults": [k for k, on in (("api down", f.api_down), ("partitioned", f.partitioned),
                                    ("latency override", f.rtt_ms is not None)) if on],
         "rss_mib": round(sum(procs.rss_kib(p) for p in pids.values() if p) / 1024),

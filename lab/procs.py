@@ -41,7 +41,7 @@ def start(argv: list[str], pid_file: Path, log_file: Path, env: dict[str, str] |
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True, env=env, close_fds=True)
     start_time = None
-    for _ in range(50):
+    for _attempt in range(50):
         start_time = _start_time(proc.pid)
         if start_time:
             break

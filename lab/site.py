@@ -1,10 +1,11 @@
 """Bring one site's control plane up or down, and apply faults to it."""
 from __future__ import annotations
 
-import shutil
 import socket
 import time
 from pathlib import Path
+
+import yaml
 
 from lab import components, health, kubeconfig, link, procs
 from lab.config import API_PORT, ETCD_CLIENT_PORT, TOXIPROXY_PORT, SiteConfig
@@ -46,7 +47,8 @@ def prepare(site: SiteConfig) -> None:
     for ident in COMPONENT_IDENTITY.values():
         kubeconfig.write(d / f"kubeconfig.{ident}",
                          kubeconfig.render(site.name, site.api_internal_url, d / "pki", ident))
-    shutil.copyfile(STAGES, d / "kwok.yaml")
+    stages = yaml.safe_load(STAGES.read_text())["stages"]
+    (d / "kwok.yaml").write_text(yaml.safe_dump_all(stages, sort_keys=False))
 
 
 def _wait_tcp(address: str, port: int, timeout: float) -> bool:

@@ -58,6 +58,9 @@ func runKwok() int {
 		return 1
 	}
 	command := kwokcmd.NewCommand(ctx)
+	// component-base registers a global non-bool --version flag that cobra merges into every
+	// command; with Version set cobra would refuse to run. kwok's version is pinned in lab/versions.py.
+	command.Version = ""
 	command.PersistentFlags().AddFlagSet(flagset)
 	if err := command.ExecuteContext(ctx); err != nil {
 		logger.Error("Execute exit", err)

@@ -3,31 +3,34 @@
     @pytest.mark.lab
     def test_something(lab):
         for site in lab.sites:          # LabSite: name, group, address, api_url, kubeconfig,
-            ...                         #   context, rtt_ms, gpu_product, nodes, gpus_per_node, wave
+            ...                         #   context, rtt_ms, gpu_product, nodes, gpus_per_node, wave,
+                                        #   ca_file, region, host_cidr, pod_cidr, service_cidr
         api = lab.kube("lab-eu")        # kubernetes.client.ApiClient, TLS verified against the site CA
         kubernetes.client.CoreV1Api(api).list_node()
         lab.inventory                   # Path of inventories/lab (ansible-playbook -i <it>)
         lab.fault("lab-us", "latency", 120)   # python -m lab fault ...; "down"/"up"/"partition"/"heal"
         lab.restore()                   # heal every site's link and restart stopped API servers
 
-`scripts/integration.sh` (make integration) runs `python -m lab up` first; the fixture then only reads
-inventories/lab/lab.json. Without a running lab it brings one up itself and takes it down at the end
-of the session. Tests that need the lab carry the `lab` marker. Failure markers for pods (image name
+`scripts/integration.sh` (make integration) runs `python -m lab up` first and `down` after; the fixture
+then only reads inventories/lab/lab.json (or $GPUFLEET_LAB_INVENTORY/lab.json). Without a running lab
+it runs `python -m lab up` itself and leaves the lab running for the next session (other sessions may
+be using it by then): `make lab-down` when done. Tests that need the lab carry the `lab` marker. Failure markers for pods (image name
 contains `-broken`: Running, never Ready; `-pullfail`: ImagePullBackOff) are in lab.markers and
 docs/lab.md.
 """
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-LAB_JSON = REPO / "inventories" / "lab" / "lab.json"
+LAB_JSON = Path(os.environ.get("GPUFLEET_LAB_INVENTORY", REPO / "inventories" / "lab")) / "lab.json"
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ class LabSite:
     name: str
     group: str
     host: str
-    address: str
+    address: str  # public: through the site's WAN link
+    internal_address: str  # the API server itself (the site's own controllers use it)
     api_url: str
     kubeconfig: str
     context: str
@@ -52,9 +56,9 @@ class LabSite:
     service_cidr: str
 
 
-def run_lab_cli(*args: str, check: bool = True, timeout: float = 1800) -> subprocess.CompletedProcess:
+def run_lab_cli(*args: str, check: bool = True, timeout: float = 3600) -> subprocess.CompletedProcess:
     res = subprocess.run([sys.executable, "-m", "lab", *args], cwd=REPO, capture_output=True, text=True,
-                         timeout=timeout)
+                         timeout=timeout, check=False)
     if check and res.returncode != 0:
         raise RuntimeError(f"python -m lab {' '.join(args)} exited {res.returncode}:\n{res.stdout}\n{res.stderr}")
     return res
@@ -63,7 +67,8 @@ def run_lab_cli(*args: str, check: bool = True, timeout: float = 1800) -> subpro
 class Lab:
     def __init__(self, doc: dict):
         self.doc = doc
-        self.sites = [LabSite(**s) for s in doc["sites"]]
+        known = {f.name for f in fields(LabSite)}
+        self.sites = [LabSite(**{k: v for k, v in s.items() if k in known}) for s in doc["sites"]]
         self.inventory = Path(doc["inventory"])
         self.bin_dir = Path(doc["bin_dir"])
         self.markers = doc["markers"]
@@ -99,11 +104,6 @@ def pytest_collection_modifyitems(session, config, items):
 
 @pytest.fixture(scope="session")
 def lab():
-    started_here = False
     if not LAB_JSON.exists():
         run_lab_cli("up")
-        started_here = True
-    the_lab = Lab(json.loads(LAB_JSON.read_text()))
-    yield the_lab
-    if started_here:
-        run_lab_cli("down", check=False)
+    return Lab(json.loads(LAB_JSON.read_text()))

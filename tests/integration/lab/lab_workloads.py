@@ -1,0 +1,65 @@
+"""Shared helpers for the lab's workload tests: namespaces, Deployments, polling."""
+from __future__ import annotations
+
+import time
+import uuid
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+
+def make_namespace(api, prefix: str) -> str:
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    client.CoreV1Api(api).create_namespace({"metadata": {"name": name}})
+    return name
+
+
+def delete_namespace(api, name: str) -> None:
+    try:
+        client.CoreV1Api(api).delete_namespace(name)
+    except ApiException as e:
+        if e.status != 404:
+            raise
+
+
+def gpu_deployment(name: str, replicas: int, gpus: int, image: str = "registry.invalid/llm:1") -> dict:
+    labels = {"app": name}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "nodeSelector": {"nvidia.com/gpu.present": "true"},
+                    "containers": [{"name": "server", "image": image,
+                                    "resources": {"limits": {"nvidia.com/gpu": str(gpus)}}}],
+                },
+            },
+        },
+    }
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.5, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+
+
+def deployment_available(api, ns: str, name: str) -> bool:
+    d = client.AppsV1Api(api).read_namespaced_deployment(name, ns)
+    conds = {c.type: c.status for c in d.status.conditions or []}
+    return (conds.get("Available") == "True" and (d.status.available_replicas or 0) == d.spec.replicas
+            and (d.status.updated_replicas or 0) == d.spec.replicas)
+
+
+def pods(api, ns: str, app: str):
+    return client.CoreV1Api(api).list_namespaced_pod(ns, label_selector=f"app={app}").items
