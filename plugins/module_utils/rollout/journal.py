@@ -19,6 +19,7 @@ STATUSES = ("pending", "deploying", "deployed", "verified", "failed", "rolling_b
 # A site whose last run stopped in one of these did not finish: a re-run re-checks and finishes it.
 UNFINISHED = ("deploying", "deployed", "failed", "rolling_back", "rolled_back", "rollback_failed")
 PHASES = ("preflight", "deploy", "gate", "rollback")
+PHASE_FOLLOWS = {"gate": "deploy"}
 
 
 def new_journal(release: str, fingerprint: str, plan: Dict[str, Any], now: str) -> Dict[str, Any]:
@@ -66,8 +67,13 @@ def apply_event(journal: Dict[str, Any], site: str, event: Dict[str, Any], now: 
         timing = entry["phases"].setdefault(phase, {})
         if event.get("phase_state") == "started":
             entry["phases"][phase] = {"started": iso(now)}
-        elif event.get("phase_state") == "finished" and "started" in timing:
-            timing["seconds"] = round((now - parse_iso(timing["started"])).total_seconds(), 3)
+        elif event.get("phase_state") == "finished":
+            # The gates start when the deploy finished: one journal write fewer per site.
+            previous = PHASE_FOLLOWS.get(phase)
+            started = timing.get("started") or (entry["phases"].get(previous) or {}).get("finished")
+            if started:
+                timing.update(started=started, finished=iso(now),
+                              seconds=round((now - parse_iso(started)).total_seconds(), 3))
     if entry != snapshot:
         entry["updated"] = iso(now)
     return result

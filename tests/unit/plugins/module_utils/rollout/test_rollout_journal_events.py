@@ -28,6 +28,13 @@ def test_phase_timing(journal):
     assert j["sites"]["eu"]["status"] == "deployed"
 
 
+def test_gate_phase_starts_when_the_deploy_finished(journal):
+    j = apply_event(journal, "eu", {"phase": "deploy", "phase_state": "started"}, T0)
+    j = apply_event(j, "eu", {"phase": "deploy", "phase_state": "finished"}, T0 + timedelta(seconds=10))
+    j = apply_event(j, "eu", {"phase": "gate", "phase_state": "finished"}, T0 + timedelta(seconds=14))
+    assert j["sites"]["eu"]["phases"]["gate"]["seconds"] == 4.0
+
+
 def test_repeated_event_is_not_a_change(journal):
     j = apply_event(journal, "eu", {"status": "verified", "after": {"m": {"version": "2"}}}, T0)
     again = apply_event(j, "eu", {"status": "verified", "after": {"m": {"version": "2"}}}, T0 + timedelta(hours=1))

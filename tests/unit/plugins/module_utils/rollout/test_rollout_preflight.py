@@ -33,10 +33,15 @@ def pod(node_name, gpus, labels=None):
 
 def client(nodes, pods, live=None, namespace=True):
     c = Mock()
-    c.list.side_effect = lambda kind, **kw: {"Node": nodes, "Pod": pods}[kind]
+    c.list.side_effect = lambda kind, **kw: {"Node": nodes}[kind]
+    c.pods = pods
     c.get.side_effect = lambda kind, name, namespace_=None: (
         {"metadata": {"name": name}} if kind == "Namespace" and namespace else live if kind == "Deployment" else None)
     return c
+
+
+def check_site_with(c, *args):
+    return check_site(c, *args, list_pods=lambda cl: cl.pods)
 
 
 def test_snapshot_has_what_a_rollback_needs():
@@ -50,22 +55,22 @@ def test_snapshot_has_what_a_rollback_needs():
 def test_ready_site_deploys_counting_gpus_the_old_pods_free():
     selector = {"app.kubernetes.io/name": "chat", "app.kubernetes.io/instance": "chat"}
     pods = [pod("n1", 2, selector), pod("n1", 2, selector), pod("n1", 2)]  # 6 of 8 used, 4 by chat
-    result = check_site(client([node("n1")], pods, deployment()), "eu", [MODEL], 1, True, None)
+    result = check_site_with(client([node("n1")], pods, deployment()), "eu", [MODEL], 1, True, None)
     assert result["reachable"] and result["problems"] == []  # needs 6, free 2 + held 4
     assert result["decision"]["action"] == "deploy" and result["decision"]["before"]["chat"]["version"] == "1"
     assert result["at_release"] is False
 
 
 def test_full_site_names_requested_and_free():
-    result = check_site(client([node("n1", 4)], [pod("n1", 3)]), "us", [MODEL], 1, True, None)
+    result = check_site_with(client([node("n1", 4)], [pod("n1", 3)]), "us", [MODEL], 1, True, None)
     [problem] = result["problems"]
     assert "site us has not enough nvidia.com/gpu of product H100: requested 6" in problem and "free 1" in problem
 
 
 def test_site_already_at_release_needs_no_capacity_and_is_skipped_when_verified():
     live = deployment(version="2", image="r/chat:2")
-    result = check_site(client([node("n1", 4)], [pod("n1", 4)], live), "eu", [MODEL], 1, True,
-                        {"status": "verified", "before": {"chat": {"version": "1"}}})
+    entry = {"status": "verified", "before": {"chat": {"version": "1"}}}
+    result = check_site_with(client([node("n1", 4)], [pod("n1", 4)], live), "eu", [MODEL], 1, True, entry)
     assert result["problems"] == [] and result["at_release"]
     assert result["decision"] == {"action": "skip", "before": {"chat": {"version": "1"}},
                                   "reason": "done and verified by an earlier run; still at the release"}
@@ -73,7 +78,7 @@ def test_site_already_at_release_needs_no_capacity_and_is_skipped_when_verified(
 
 def test_missing_namespace_without_create_and_missing_product():
     model = dict(MODEL, gpu_product="B200")
-    result = check_site(client([node("n1")], [], namespace=False), "apac", [model], 1, False, None)
+    result = check_site_with(client([node("n1")], [], namespace=False), "apac", [model], 1, False, None)
     assert "site apac has no namespace models and policy.create_namespace is false" in result["problems"]
     assert any("no schedulable node with GPU product B200" in p for p in result["problems"])
 

@@ -5,7 +5,6 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.releas
     fingerprint, resolve_site, validate_release)
 
 
-
 def test_valid_release_normalizes_with_defaults(load_release, sites):
     release = validate_release(load_release("valid.yml"), sites)
     assert release["problems"] == []
