@@ -88,7 +88,7 @@ def _build_locked(root: Path, log) -> None:
     staging = root / "bin.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    cmd = ["go", "build", "-v", "-trimpath", "-mod=readonly", "-p", str(os.cpu_count() or 2),
+    cmd = ["go", "build", "-v", "-trimpath", "-buildvcs=false", "-mod=readonly", "-p", str(os.cpu_count() or 2),
            "-ldflags", _ldflags(), "-o", str(staging / "kubebin"), "."]
     timer = ["/usr/bin/time", "-v"] if os.path.exists("/usr/bin/time") else []
     print(f"[lab] building kubebin (Kubernetes {versions.KUBERNETES}, etcd {versions.ETCD}, kwok {versions.KWOK}) "

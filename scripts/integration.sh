@@ -14,12 +14,7 @@ PY=${PY:-.venv/bin/python}
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
-# tc (iproute2) puts the WAN latency on loopback; the lab installs it too, but apt needs fresh lists.
-if ! command -v tc >/dev/null 2>&1; then
-  log "installing iproute2 for tc"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2
-fi
-
+# shellcheck disable=SC2317  # only called through the trap
 teardown() {
   log "taking the lab down"
   "$PY" -m lab down || true
