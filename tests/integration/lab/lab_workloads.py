@@ -14,12 +14,24 @@ def make_namespace(api, prefix: str) -> str:
     return name
 
 
-def delete_namespace(api, name: str) -> None:
+def delete_namespace(api, name: str, timeout: float = 90) -> None:
+    """Delete and wait until it is gone, so the GPUs it held are free for the next test."""
+    core = client.CoreV1Api(api)
     try:
-        client.CoreV1Api(api).delete_namespace(name)
+        core.delete_namespace(name)
     except ApiException as e:
         if e.status != 404:
             raise
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            core.read_namespace(name)
+        except ApiException as e:
+            if e.status == 404:
+                return
+            raise
+        time.sleep(0.5)
+    raise AssertionError(f"namespace {name} still present {timeout}s after deletion")
 
 
 def gpu_deployment(name: str, replicas: int, gpus: int, image: str = "registry.invalid/llm:1") -> dict:
