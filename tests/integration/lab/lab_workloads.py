@@ -14,14 +14,16 @@ def make_namespace(api, prefix: str) -> str:
     return name
 
 
-def delete_namespace(api, name: str, timeout: float = 90) -> None:
-    """Delete and wait until it is gone, so the GPUs it held are free for the next test."""
-    core = client.CoreV1Api(api)
+def _request_delete(api, name: str) -> None:
     try:
-        core.delete_namespace(name)
+        client.CoreV1Api(api).delete_namespace(name)
     except ApiException as e:
-        if e.status != 404:
+        if e.status not in (404, 409):  # 409: already terminating
             raise
+
+
+def _wait_gone(api, name: str, timeout: float) -> None:
+    core = client.CoreV1Api(api)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -32,6 +34,19 @@ def delete_namespace(api, name: str, timeout: float = 90) -> None:
             raise
         time.sleep(0.5)
     raise AssertionError(f"namespace {name} still present {timeout}s after deletion")
+
+
+def delete_namespaces(made: list[tuple[object, str]], timeout: float = 90) -> None:
+    """Delete (api, namespace) pairs together, then wait until all are gone, so the GPUs they
+    held are free for the next test."""
+    for api, name in made:
+        _request_delete(api, name)
+    for api, name in made:
+        _wait_gone(api, name, timeout)
+
+
+def delete_namespace(api, name: str, timeout: float = 90) -> None:
+    delete_namespaces([(api, name)], timeout)
 
 
 def gpu_deployment(name: str, replicas: int, gpus: int, image: str = "registry.invalid/llm:1") -> dict:

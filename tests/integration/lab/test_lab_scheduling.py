@@ -2,7 +2,7 @@
 import pytest
 from kubernetes import client
 
-from lab_workloads import delete_namespace, deployment_available, gpu_deployment, make_namespace
+from lab_workloads import delete_namespaces, deployment_available, gpu_deployment, make_namespace
 from lab_workloads import pods, wait_for
 
 pytestmark = pytest.mark.lab
@@ -19,8 +19,7 @@ def namespaces(lab):
         return api, ns
 
     yield make
-    for site, ns in made:
-        delete_namespace(lab.kube(site), ns)
+    delete_namespaces([(lab.kube(site), ns) for site, ns in made])
 
 
 def test_three_replica_gpu_deployment_becomes_available_on_each_site(lab, namespaces):
