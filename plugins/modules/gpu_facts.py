@@ -11,7 +11,7 @@ short_description: Gather a host's NVIDIA GPU inventory as facts
 version_added: 0.1.0
 description:
   - Reads the host's NVIDIA GPUs with C(nvidia-smi --query-gpu=... --format=csv,nounits) and returns
-    them under C(ansible_facts.gpufleet_gpu) - driver version, GPU count, per GPU name, UUID, PCI bus ID,
+    them under C(ansible_facts.nvidia_gpu) - driver version, GPU count, per GPU name, UUID, PCI bus ID,
     memory, persistence mode, MIG mode, ECC mode and uncorrected volatile ECC errors.
   - Adds the CUDA version the driver supports and each GPU's MIG devices from C(nvidia-smi -q -x).
   - Reports the NVIDIA fabric manager service state (C(systemctl show nvidia-fabricmanager.service)) and
@@ -54,10 +54,8 @@ options:
     type: bool
     default: true
 notes:
-  - The facts are named C(gpufleet_gpu). With the default C(inject_facts_as_vars=true), the fact also becomes
-    the top-level variable C(gpufleet_gpu) and so takes precedence over an inventory variable of that name
-    for the host; read the expected product from inventory before gathering, or read facts as
-    C(ansible_facts.gpufleet_gpu).
+  - The facts are named C(nvidia_gpu), not after the collection's C(gpufleet_gpu) site variable (the expected
+    product), so that fact injection (C(inject_facts_as_vars)) never overrides the inventory's expectation.
 seealso:
   - name: nvidia-smi documentation
     description: Query fields and XML report used by this module.
@@ -71,13 +69,13 @@ EXAMPLES = r"""
 - name: Check that the pinned driver branch is loaded
   ansible.builtin.assert:
     that:
-      - ansible_facts.gpufleet_gpu.gpu_count > 0
-      - ansible_facts.gpufleet_gpu.driver_version is version('535', '>=')
-      - ansible_facts.gpufleet_gpu.driver_version is version('536', '<')
+      - ansible_facts.nvidia_gpu.gpu_count > 0
+      - ansible_facts.nvidia_gpu.driver_version is version('535', '>=')
+      - ansible_facts.nvidia_gpu.driver_version is version('536', '<')
     fail_msg: >-
       {{ inventory_hostname }}: expected driver 535.x, found
-      {{ ansible_facts.gpufleet_gpu.driver_version | default('none') }}
-      ({{ ansible_facts.gpufleet_gpu.reason | default('') }})
+      {{ ansible_facts.nvidia_gpu.driver_version | default('none') }}
+      ({{ ansible_facts.nvidia_gpu.reason | default('') }})
 
 - name: Gather only the CSV inventory, quickly
   gpufleet.datacenter.gpu_facts:
@@ -87,8 +85,8 @@ EXAMPLES = r"""
 
 - name: Label the node with its GPU product
   ansible.builtin.debug:
-    msg: "nvidia.com/gpu.product={{ ansible_facts.gpufleet_gpu.product_labels | first }}"
-  when: ansible_facts.gpufleet_gpu.gpu_count > 0
+    msg: "nvidia.com/gpu.product={{ ansible_facts.nvidia_gpu.product_labels | first }}"
+  when: ansible_facts.nvidia_gpu.gpu_count > 0
 """
 
 RETURN = r"""
@@ -97,7 +95,7 @@ ansible_facts:
   returned: always
   type: dict
   contains:
-    gpufleet_gpu:
+    nvidia_gpu:
       description: The host's NVIDIA GPU inventory.
       returned: always
       type: dict
@@ -211,7 +209,7 @@ def main() -> None:
         facts = collect(run, which, options)
     except GpuFactsError as e:
         module.fail_json(msg=str(e))
-    module.exit_json(changed=False, ansible_facts={"gpufleet_gpu": facts})
+    module.exit_json(changed=False, ansible_facts={"nvidia_gpu": facts})
 
 
 if __name__ == "__main__":

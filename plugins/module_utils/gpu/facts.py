@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Assemble ansible_facts.gpufleet_gpu from the parsed pieces (pure)."""
+"""Assemble ansible_facts.nvidia_gpu from the parsed pieces (pure)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ def run_module(*args: str) -> dict:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
     assert result["changed"] is False
-    return result["ansible_facts"]["gpufleet_gpu"]
+    return result["ansible_facts"]["nvidia_gpu"]
 
 
 def test_gpu_facts_on_this_host():
@@ -58,4 +58,4 @@ def test_gather_facts_runs_it_as_a_facts_module():
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     facts = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]["ansible_facts"]
     assert "ansible_system" in facts                  # from setup
-    assert "gpu_count" in facts["gpufleet_gpu"]       # from gpu_facts
+    assert "gpu_count" in facts["nvidia_gpu"]       # from gpu_facts

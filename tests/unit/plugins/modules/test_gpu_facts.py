@@ -38,7 +38,7 @@ def test_facts_from_recorded_h200_host_in_check_mode(capsys, monkeypatch):
     host = Host(query=(0, load("query-csv-h200.txt"), ""), xml=(0, load("xml-tesla-t4.txt"), ""))
     code, out, env = run_main(host, {"_ansible_check_mode": True, "fabric_manager": False, "nvswitches": False}, capsys, monkeypatch)
     assert code == 0 and out["changed"] is False
-    facts = out["ansible_facts"]["gpufleet_gpu"]
+    facts = out["ansible_facts"]["nvidia_gpu"]
     assert facts["gpu_count"] == 1
     assert facts["driver_version"] == "590.48.01"
     assert facts["products"] == ["NVIDIA H200"]
@@ -51,7 +51,7 @@ def test_driver_library_mismatch_is_reported_not_failed(capsys, monkeypatch):
     host = Host(query=(18, load("error-driver-library-mismatch.txt"), ""))
     code, out, dummy = run_main(host, {"fabric_manager": False, "nvswitches": False}, capsys, monkeypatch)
     assert code == 0
-    facts = out["ansible_facts"]["gpufleet_gpu"]
+    facts = out["ansible_facts"]["nvidia_gpu"]
     assert facts["gpu_count"] == 0
     assert facts["reason_code"] == "driver_library_mismatch"
     assert facts["nvml_library_version"] == "570.124"
@@ -62,7 +62,7 @@ def test_explicit_nvidia_smi_path_is_used(capsys, monkeypatch):
     args = {"nvidia_smi": "/opt/nvidia/bin/nvidia-smi", "query_xml": False, "fabric_manager": False, "nvswitches": False}
     code, out, dummy = run_main(host, args, capsys, monkeypatch)
     assert code == 0 and host.calls[0][0] == "/opt/nvidia/bin/nvidia-smi"
-    assert out["ansible_facts"]["gpufleet_gpu"]["products"] == ["NVIDIA L40S"]
+    assert out["ansible_facts"]["nvidia_gpu"]["products"] == ["NVIDIA L40S"]
 
 
 def test_unparseable_output_fails_the_task(capsys, monkeypatch):
