@@ -40,16 +40,30 @@ except ImportError:  # pragma: no cover - exercised by ansible-test import sanit
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 
-# kind -> (API class, snake name used in the generated method names, namespaced)
+# kind -> (API path prefix, plural, namespaced). Requests go straight through ApiClient:
+# the generated API classes validate every call with pydantic, and building those validators
+# costs about a second per class on first use, more than a whole rollout on a small site.
 KINDS = {
-    "Deployment": ("AppsV1Api", "deployment", True),
-    "ReplicaSet": ("AppsV1Api", "replica_set", True),
-    "Service": ("CoreV1Api", "service", True),
-    "Pod": ("CoreV1Api", "pod", True),
-    "Event": ("CoreV1Api", "event", True),
-    "Namespace": ("CoreV1Api", "namespace", False),
-    "Node": ("CoreV1Api", "node", False),
+    "Deployment": ("/apis/apps/v1", "deployments", True),
+    "ReplicaSet": ("/apis/apps/v1", "replicasets", True),
+    "Service": ("/api/v1", "services", True),
+    "Pod": ("/api/v1", "pods", True),
+    "Event": ("/api/v1", "events", True),
+    "Namespace": ("/api/v1", "namespaces", False),
+    "Node": ("/api/v1", "nodes", False),
 }
+
+
+def resource_path(kind: str, name: Optional[str] = None, namespace: Optional[str] = None) -> str:
+    """`/apis/apps/v1/namespaces/serving/deployments/llm` (names are DNS labels: nothing to quote)."""
+    prefix, plural, namespaced = KINDS[kind]
+    path = prefix
+    if namespaced and namespace:
+        path += "/namespaces/%s" % namespace
+    path += "/" + plural
+    if name:
+        path += "/" + name
+    return path
 
 
 @dataclass(frozen=True)
@@ -166,34 +180,28 @@ def connection_cause(exc: Exception) -> str:
 
 
 class KubeClient:
-    """Thin dict-in/dict-out wrapper over the generated API classes for one site."""
+    """Thin dict-in/dict-out REST client for one site, on the official client's ApiClient."""
 
     def __init__(self, auth: SiteAuth, api_client: Any):
         self.auth = auth
         self.site = auth.site
         self.api_client = api_client
         self.timeout: Tuple[float, float] = (auth.connect_timeout, auth.read_timeout)
-        self._apis: Dict[str, Any] = {}
 
-    def _method(self, verb: str, kind: str):
-        api_name, snake, namespaced = KINDS[kind]
-        if api_name not in self._apis:
-            self._apis[api_name] = getattr(k8s_client, api_name)(self.api_client)
-        scope = "namespaced_" if namespaced else ""
-        return getattr(self._apis[api_name], "%s_%s%s" % (verb, scope, snake)), namespaced
-
-    def _call(self, verb: str, kind: str, name: Optional[str], namespace: Optional[str],
-              what: str, **kwargs) -> Dict[str, Any]:
-        method, namespaced = self._method(verb, kind)
-        args: List[Any] = []
-        if name is not None:
-            args.append(name)
-        if namespaced and namespace is not None:
-            args.append(namespace)
+    def request(self, method: str, what: str, kind: str, name: Optional[str] = None,
+                namespace: Optional[str] = None, query: Optional[List[Tuple[str, Any]]] = None,
+                body: Optional[Dict[str, Any]] = None, content_type: str = "application/json") -> Dict[str, Any]:
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = content_type
         try:
-            response = method(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs)
-            data = response.data
-            response.release_conn()
+            serialized = self.api_client.param_serialize(
+                method=method, resource_path=resource_path(kind, name, namespace), query_params=query or [],
+                header_params=headers, body=body, auth_settings=["BearerToken"])
+            response = self.api_client.call_api(*serialized, _request_timeout=self.timeout)
+            data = response.read()
+            if not 200 <= response.status <= 299:
+                raise ApiException(http_resp=response)
         except ApiException as e:
             raise ApiError(what, object_ref(kind, name, namespace), self.site,
                            api_error_cause(e), status=e.status or 0, reason=e.reason or "") from e
@@ -204,7 +212,7 @@ class KubeClient:
     def get(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[Dict[str, Any]]:
         """The live object, or None when it does not exist."""
         try:
-            return self._call("read", kind, name, namespace, "read")
+            return self.request("GET", "read", kind, name, namespace)
         except ApiError as e:
             if e.status == 404:
                 return None
@@ -212,28 +220,27 @@ class KubeClient:
 
     def list(self, kind: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
              field_selector: Optional[str] = None) -> List[Dict[str, Any]]:
-        kwargs = {}
+        query = []
         if label_selector:
-            kwargs["label_selector"] = label_selector
+            query.append(("labelSelector", label_selector))
         if field_selector:
-            kwargs["field_selector"] = field_selector
-        return self._call("list", kind, None, namespace, "list", **kwargs).get("items") or []
+            query.append(("fieldSelector", field_selector))
+        return self.request("GET", "list", kind, None, namespace, query).get("items") or []
 
     def apply(self, obj: Dict[str, Any], field_manager: str, force: bool = True,
               dry_run: bool = False) -> Dict[str, Any]:
         """Server-side apply; with dry_run the server computes the result and stores nothing."""
         meta = obj["metadata"]
-        kwargs = {"field_manager": field_manager, "force": force,
-                  "_content_type": APPLY_CONTENT_TYPE}
+        query = [("fieldManager", field_manager), ("force", "true" if force else "false")]
         if dry_run:
-            kwargs["dry_run"] = "All"
-        return self._call("patch", obj["kind"], meta["name"], meta.get("namespace"),
-                          "dry-run apply" if dry_run else "apply", body=obj, **kwargs)
+            query.append(("dryRun", "All"))
+        return self.request("PATCH", "dry-run apply" if dry_run else "apply", obj["kind"], meta["name"],
+                            meta.get("namespace"), query, body=obj, content_type=APPLY_CONTENT_TYPE)
 
     def delete(self, kind: str, name: str, namespace: Optional[str] = None) -> bool:
         """Delete (background propagation); False when it was already gone."""
         try:
-            self._call("delete", kind, name, namespace, "delete", propagation_policy="Background")
+            self.request("DELETE", "delete", kind, name, namespace, [("propagationPolicy", "Background")])
         except ApiError as e:
             if e.status == 404:
                 return False

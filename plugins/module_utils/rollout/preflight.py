@@ -9,18 +9,9 @@ with all of them listed, before any site changes.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, Dict, List, Optional
 
-try:
-    import urllib3
-    from kubernetes import client as k8s_client
-    from kubernetes.client.exceptions import ApiException
-except ImportError:  # pragma: no cover - the module reports the missing library first
-    pass
-
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import api_error_cause, connection_cause
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError, K8sError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
     CONTAINER_NAME, GPU_PRODUCT_LABEL, selector_labels)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import running_image, running_version
@@ -60,23 +51,9 @@ def snapshot(deployment: Optional[Dict[str, Any]]) -> Dict[str, Any]:
 
 
 def all_pods(client: Any) -> List[Dict[str, Any]]:
-    """Live pods of every namespace (the GPUs of any namespace count), as dicts.
-
-    KubeClient.list is per namespace, so this goes through its ApiClient with the same
-    timeouts, retries and error messages.
-    """
-    what = "Pods in all namespaces"
-    try:
-        response = k8s_client.CoreV1Api(client.api_client).list_pod_for_all_namespaces(
-            field_selector="status.phase!=Succeeded,status.phase!=Failed", _preload_content=False,
-            _request_timeout=client.timeout)
-        data = response.data
-        response.release_conn()
-    except ApiException as e:
-        raise ApiError("list", what, client.site, api_error_cause(e), status=e.status or 0) from e
-    except urllib3.exceptions.HTTPError as e:
-        raise ApiError("list", what, client.site, connection_cause(e)) from e
-    return (json.loads(data) if data else {}).get("items") or []
+    """Live pods of every namespace (the GPUs of any namespace count), as dicts."""
+    # No namespace: KubeClient lists the cluster-wide /api/v1/pods.
+    return client.list("Pod", field_selector="status.phase!=Succeeded,status.phase!=Failed")
 
 
 def _needs(models: List[Dict[str, Any]], current: Dict[str, Dict[str, Any]], pods: List[Dict[str, Any]],

@@ -8,7 +8,6 @@ from unittest.mock import Mock
 import pytest
 import urllib3
 import yaml
-from kubernetes.client.exceptions import ApiException
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s import client as k8s
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError, ConfigError
@@ -119,59 +118,89 @@ def test_object_ref(kind, name, namespace, expected):
     assert k8s.object_ref(kind, name, namespace) == expected
 
 
-def api_exception(status, message=None):
-    e = ApiException(status=status, reason="Reason")
-    e.body = json.dumps({"kind": "Status", "message": message}) if message else None
-    return e
+class Response:
+    """What ApiClient.call_api returns (RESTResponse), reduced to what the client reads."""
+
+    def __init__(self, status, doc=None):
+        self.status = status
+        self.reason = "Reason"
+        self.data = json.dumps(doc).encode() if doc is not None else b""
+        self.headers = {}
+
+    def read(self):
+        return self.data
 
 
-def kube_client_raising(exc):
-    client = k8s.KubeClient(k8s.SiteAuth("eu-west"), Mock())
-    api = Mock()
-    for attr in ("read_namespaced_deployment", "list_namespaced_pod", "patch_namespaced_deployment",
-                 "delete_namespaced_service"):
-        getattr(api, attr).side_effect = exc
-    client._apis = {"AppsV1Api": api, "CoreV1Api": api}
+def recording_client(tmp_path, *responses):
+    """A KubeClient on a real ApiClient (real URL, header and auth serialisation); only the wire is mocked."""
+    auth = k8s.SiteAuth("eu-west", write_kubeconfig(tmp_path), connect_timeout=1, read_timeout=2)
+    client = k8s.get_client(auth)
+    client.api_client.call_api = Mock(side_effect=list(responses))
     return client
 
 
-def test_not_found_is_none_or_false():
-    client = kube_client_raising(api_exception(404))
+def test_get_builds_url_auth_and_timeouts(tmp_path):
+    client = recording_client(tmp_path, Response(200, {"kind": "Deployment"}))
+    assert client.get("Deployment", "llm", "serving") == {"kind": "Deployment"}
+    method, url, headers, body, _post = client.api_client.call_api.call_args.args
+    assert (method, url, body) == ("GET", "https://127.0.0.1:6443/apis/apps/v1/namespaces/serving/deployments/llm", None)
+    assert headers["authorization"] == "Bearer t0ken" and headers["Accept"] == "application/json"
+    assert client.api_client.call_api.call_args.kwargs == {"_request_timeout": (1.0, 2.0)}
+
+
+def test_apply_is_server_side_apply(tmp_path):
+    client = recording_client(tmp_path, Response(200, {"kind": "Deployment"}))
+    manifest = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "llm", "namespace": "serving"}}
+    client.apply(manifest, "gpufleet.datacenter", force=True, dry_run=True)
+    method, url, headers, body, _post = client.api_client.call_api.call_args.args
+    assert method == "PATCH"
+    assert url.endswith("/apis/apps/v1/namespaces/serving/deployments/llm"
+                        "?fieldManager=gpufleet.datacenter&force=true&dryRun=All")
+    assert headers["Content-Type"] == "application/apply-patch+yaml" and body == manifest
+
+
+@pytest.mark.parametrize("call, url", [
+    (lambda c: c.list("Pod", "serving", label_selector="a=b,c=d"), "/api/v1/namespaces/serving/pods?labelSelector=a%3Db%2Cc%3Dd"),
+    (lambda c: c.list("Node"), "/api/v1/nodes"),
+    # no namespace: the cluster-wide list preflight counts GPUs with
+    (lambda c: c.list("Pod", field_selector="status.phase!=Failed"), "/api/v1/pods?fieldSelector=status.phase%21%3DFailed"),
+    (lambda c: c.get("Namespace", "serving"), "/api/v1/namespaces/serving"),
+    (lambda c: c.delete("Service", "llm", "serving"), "/api/v1/namespaces/serving/services/llm?propagationPolicy=Background"),
+])
+def test_paths(tmp_path, call, url):
+    client = recording_client(tmp_path, Response(200, {"items": []}))
+    call(client)
+    assert client.api_client.call_api.call_args.args[1] == "https://127.0.0.1:6443" + url
+
+
+def test_not_found_is_none_or_false(tmp_path):
+    client = recording_client(tmp_path, Response(404, {"kind": "Status", "message": "not found"}), Response(404))
     assert client.get("Deployment", "llm", "serving") is None
     assert client.delete("Service", "llm", "serving") is False
 
 
-def test_api_error_carries_server_message_and_site():
-    client = kube_client_raising(api_exception(422, 'Deployment.apps "llm" is invalid: spec.replicas: Invalid value: -1'))
+def test_api_error_carries_server_message_and_site(tmp_path):
+    message = 'Deployment.apps "llm" is invalid: spec.replicas: Invalid value: -1'
+    client = recording_client(tmp_path, Response(422, {"kind": "Status", "message": message}))
     manifest = {"kind": "Deployment", "metadata": {"name": "llm", "namespace": "serving"}}
     with pytest.raises(ApiError) as err:
         client.apply(manifest, "gpufleet.datacenter", dry_run=True)
-    assert str(err.value) == ('Failed to dry-run apply Deployment serving/llm at site eu-west: Deployment.apps "llm" '
-                              'is invalid: spec.replicas: Invalid value: -1 (HTTP 422)')
+    assert str(err.value) == ("Failed to dry-run apply Deployment serving/llm at site eu-west: %s (HTTP 422)" % message)
     assert err.value.status == 422 and not err.value.unreachable
 
 
-def test_connection_error_is_unreachable():
+def test_error_without_status_body(tmp_path):
+    client = recording_client(tmp_path, Response(503))
+    with pytest.raises(ApiError, match="HTTP 503 Reason"):
+        client.list("Pod", "serving")
+
+
+def test_connection_error_is_unreachable(tmp_path):
     cause = urllib3.exceptions.NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
-    client = kube_client_raising(urllib3.exceptions.MaxRetryError(None, "/api", cause))
+    client = recording_client(tmp_path, urllib3.exceptions.MaxRetryError(None, "/api", cause))
     with pytest.raises(ApiError) as err:
         client.list("Pod", "serving")
     assert err.value.unreachable and "API server unreachable: Connection refused" in str(err.value)
-
-
-def test_calls_pass_timeouts_and_apply_options():
-    client = k8s.KubeClient(k8s.SiteAuth("s", connect_timeout=1, read_timeout=2), Mock())
-    api = Mock()
-    api.patch_namespaced_deployment.return_value = Mock(data=b'{"kind": "Deployment"}')
-    api.list_namespaced_pod.return_value = Mock(data=b'{"items": [{"metadata": {"name": "p"}}]}')
-    client._apis = {"AppsV1Api": api, "CoreV1Api": api}
-    manifest = {"kind": "Deployment", "metadata": {"name": "llm", "namespace": "serving"}}
-    assert client.apply(manifest, "fm", force=False, dry_run=True) == {"kind": "Deployment"}
-    api.patch_namespaced_deployment.assert_called_once_with(
-        "llm", "serving", _preload_content=False, _request_timeout=(1.0, 2.0), body=manifest, field_manager="fm",
-        force=False, _content_type="application/apply-patch+yaml", dry_run="All")
-    assert client.list("Pod", "serving", label_selector="a=b") == [{"metadata": {"name": "p"}}]
-    assert api.list_namespaced_pod.call_args.kwargs["label_selector"] == "a=b"
 
 
 def free_loopback_port():
