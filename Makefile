@@ -45,4 +45,5 @@ lab: setup
 lab-down: setup
 	$(PY) -m lab down
 
-demo: validate
+demo: setup
+	scripts/demo.sh
