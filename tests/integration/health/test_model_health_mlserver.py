@@ -89,8 +89,12 @@ def test_server_down_total_wait_is_honoured():
         gate(url, "echo", None, RetryPolicy(delay=0.25, wait_timeout=1.0))
 
     result = err.value.result
+    # It retried until the whole wait was spent. How many attempts fit into that second depends
+    # on the machine's load (each refused connect, each wake-up), so only "more than one" is fixed;
+    # the schedule itself is unit-tested on RetryPolicy.next_delay.
     assert result["elapsed"] >= 1.0
-    assert result["attempts"] >= 4
+    assert 2 <= result["attempts"] <= 5
+    assert "after %d attempts" % result["attempts"] in str(err.value)
 
 
 def test_https_to_a_plain_http_server_fails_at_once(mlserver):
