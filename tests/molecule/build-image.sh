@@ -15,7 +15,7 @@ image=$GPUFLEET_MOLECULE_IMAGE
 suite=bookworm
 # Enough for ansible (python3, python3-apt) and systemd as PID 1; roles install the rest.
 packages=systemd,systemd-sysv,python3,python3-apt,iproute2,ca-certificates,gnupg,sudo,kmod,procps
-recipe_rev=1
+recipe_rev=2
 recipe=$(printf '%s %s %s' "$suite" "$packages" "$recipe_rev" | sha256sum | cut -c1-16)
 
 log() { printf 'build-image: %s\n' "$*" >&2; }
@@ -70,6 +70,9 @@ fi
 rm -f "$work/rootfs/etc/apt/sources.list"
 # Keep the image small and boot quiet: no apt lists, no getty on a console that does not exist.
 rm -rf "$work/rootfs/var/lib/apt/lists/"* "$work/rootfs/var/cache/apt/"*.bin
+# ... and make the emptied lists look stale, as on a host whose last `apt-get update` is old:
+# apt's cache_valid_time judges freshness by this directory's mtime.
+touch -d @0 "$work/rootfs/var/lib/apt/lists"
 chroot "$work/rootfs" systemctl mask getty@tty1.service console-getty.service systemd-firstboot.service >/dev/null 2>&1 || true
 
 tar -C "$work/rootfs" -c . |

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Build nvidia-ctk and nvidia-container-runtime (Go modules of the NVIDIA Container Toolkit)
+# through the Go module proxy this machine's Go is configured with, for the container_runtime
+# scenario's "artifact" install method. NVIDIA's package repository is not reachable from CI.
+#
+# Usage: build-nvidia-container-toolkit.sh <version> [cache dir]
+# Output: <cache dir>/<version>/{nvidia-ctk,nvidia-container-runtime,SHA256SUMS}; the path of
+# that directory on stdout. Cached by version: a second call with the same version is a no-op.
+set -euo pipefail
+version=${1:?usage: $0 <version> [cache dir]}
+cache=${2:-${XDG_CACHE_HOME:-$HOME/.cache}/gpufleet/nvidia-container-toolkit}
+out=$cache/$version
+module=github.com/NVIDIA/nvidia-container-toolkit
+
+cached() { [ -s "$out/SHA256SUMS" ] && (cd "$out" && sha256sum --quiet -c SHA256SUMS) >/dev/null 2>&1; }
+if cached; then
+  echo "$out"
+  exit 0
+fi
+
+# Two scenarios (or checkouts) may ask at once: one builds, the other waits and reuses it.
+mkdir -p "$cache"
+exec 9>"$cache/.$version.lock"
+flock 9
+if cached; then
+  echo "$out"
+  exit 0
+fi
+tmp=$(mktemp -d "$cache/.build-$version.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+start=$SECONDS
+# -trimpath and a fixed version string keep the binaries reproducible for a given Go toolchain.
+GOBIN=$tmp GOFLAGS=-buildvcs=false nice go install -trimpath \
+  -ldflags "-s -w -X $module/internal/info.version=$version" \
+  "$module/cmd/nvidia-ctk@v$version" "$module/cmd/nvidia-container-runtime@v$version" >&2
+(cd "$tmp" && sha256sum nvidia-ctk nvidia-container-runtime >SHA256SUMS)
+rm -rf "$out"
+mv "$tmp" "$out"
+trap - EXIT
+echo "build-nvidia-container-toolkit: built $version in $((SECONDS - start)) s" >&2
+echo "$out"
