@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 RELEASE=${RELEASE:-releases/sample.yml}
 REPORTS=${REPORTS:-$PWD/reports}
 
-[ -x .venv/bin/ansible-playbook ] || scripts/setup-python.sh
+# The Makefile's own setup target: builds .venv once and stamps it, so `make unit` & co. reuse it.
+make --no-print-directory setup
 export ANSIBLE_CONFIG=$PWD/ansible.cfg
 .venv/bin/python -m lab up
 .venv/bin/ansible-playbook -i inventories/lab playbooks/rollout.yml \

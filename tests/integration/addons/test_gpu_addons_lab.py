@@ -64,11 +64,13 @@ def addons(lab, tmp_path_factory):
         "gpu_addons_wait_timeout": 240,
     }
 
-    def run(**overrides) -> dict:
-        return run_playbook(PLAYBOOK, [lab.inventory / "hosts.yml", inventory], dict(extra_vars, **overrides))
+    def run(check: bool = False, **overrides) -> dict:
+        return run_playbook(PLAYBOOK, [lab.inventory / "hosts.yml", inventory], dict(extra_vars, **overrides), check=check)
 
+    preview = run(check=True)
+    preview["left_behind"] = [what for s in lab.sites for what in left_behind(lab.kube(s), names, nodes[s.name])]
     yield {"uid": uid, "names": names, "nodes": nodes, "facts": node_facts, "run": run,
-           "first": run(), "second": run()}
+           "preview": preview, "first": run(), "second": run()}
 
     for site in lab.sites:
         api = lab.kube(site)
@@ -77,8 +79,30 @@ def addons(lab, tmp_path_factory):
         ignore_404(client.CoreV1Api(api).delete_node, nodes[site.name])
 
 
+def left_behind(api, names: dict, node: str) -> list[str]:
+    """What a check run must not have created: the namespace, the RuntimeClass, GPU labels."""
+    out = []
+    if client.CoreV1Api(api).list_namespace(field_selector="metadata.name=%s" % names["namespace"]).items:
+        out.append("namespace")
+    if client.NodeV1Api(api).list_runtime_class(field_selector="metadata.name=%s" % names["runtime_class"]).items:
+        out.append("runtimeclass")
+    if "nvidia.com/gpu.product" in client.CoreV1Api(api).read_node(node).metadata.labels:
+        out.append("labels on %s" % node)
+    return out
+
+
 def stats(doc: dict) -> dict:
     return doc["stats"]
+
+
+def test_check_mode_previews_without_creating(lab, addons):
+    doc = addons["preview"]
+    assert doc["rc"] == 0, failures(doc) or doc["stderr"][-3000:]
+    for site in lab.sites:
+        # Namespace, RuntimeClass and the node labels would change; the namespaced objects
+        # cannot be dry-run before their namespace exists.
+        assert stats(doc)[site.host]["changed"] == 3, stats(doc)[site.host]
+    assert doc["left_behind"] == []
 
 
 def test_first_run_creates_the_addons_on_every_site(lab, addons):
