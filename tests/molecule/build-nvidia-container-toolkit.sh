@@ -18,6 +18,11 @@ if cached; then
   exit 0
 fi
 
+if ! command -v go >/dev/null 2>&1; then
+  echo "build-nvidia-container-toolkit: the go command is not on PATH; it builds $module@v$version" >&2
+  exit 1
+fi
+
 # Two scenarios (or checkouts) may ask at once: one builds, the other waits and reuses it.
 mkdir -p "$cache"
 exec 9>"$cache/.$version.lock"
