@@ -31,7 +31,8 @@ sys.path.insert(0, str(REPO / ".build"))
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import SiteAuth, get_client  # noqa: E402
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import build_manifests  # noqa: E402
 
-LAB_JSON = REPO / "inventories" / "lab" / "lab.json"
+# An isolated lab (GPUFLEET_LAB_NET=...) writes its inventory where GPUFLEET_LAB_INVENTORY says.
+LAB_JSON = Path(os.environ.get("GPUFLEET_LAB_INVENTORY", REPO / "inventories" / "lab")) / "lab.json"
 REPLICAS, GPUS = 2, 1
 
 
