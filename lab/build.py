@@ -93,6 +93,8 @@ def _build_locked(root: Path, log) -> None:
     timer = ["/usr/bin/time", "-v"] if os.path.exists("/usr/bin/time") else []
     print(f"[lab] building kubebin (Kubernetes {versions.KUBERNETES}, etcd {versions.ETCD}, kwok {versions.KWOK}) "
           f"into {root}; the first build takes 15-30 minutes on 2 cores", file=log, flush=True)
+    print("[lab] resolving modules (downloads about 1 GiB through the Go module proxy the first time)",
+          file=log, flush=True)
     progress = _Progress(_count_deps(env), out=log)
     ticker = threading.Thread(target=progress.run, daemon=True)
     ticker.start()
