@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from rollout_lab import out
 
@@ -76,6 +77,47 @@ def test_malformed_release_is_refused_before_anything_changes(lab, rollout, mode
     assert proc.returncode != 0
     assert expected.format(model=rollout.model) in out(proc), out(proc)
     assert "Failed to validate release file %s" % release in out(proc)
+    assert "PLAY [Preflight every site in parallel]" not in proc.stdout
+    assert not any(rollout.namespace_exists(s) for s in lab.sites)
+    assert rollout.journal(release) is None
+
+
+def test_every_problem_of_a_release_is_named_in_one_run(lab, rollout):
+    """Fifteen distinct kinds of mistakes in one file: each reported with its field, model or site."""
+    release = rollout.release("1.0.0", on_failure="retry", canary="lab-mars", max_surge=0, max_unavailable=0,
+                              waves=[["lab-eu"], ["lab-us"]], soak_seconds="long", model={
+                                  "version": 1.10, "image": "example.invalid/chat:latest", "replicas": -1,
+                                  "gpus": "two", "env": ["A=1"], "sites": {"lab-mars": {"replicas": 1}},
+                                  "health": {"protocol": "grpc", "endpoint": "ftp://models.invalid"}})
+    body = yaml.safe_load(release.read_text())
+    body["colour"] = "blue"
+    body["models"].append(dict(body["models"][0], name="Bad_Name", version="1", image="example.invalid/chat:1",
+                               replicas=1, gpus=1, env={}, sites={}, health=None))
+    del body["models"][1]["health"]
+    release.write_text(yaml.safe_dump(body, sort_keys=False))
+
+    proc = rollout.run("rollout.yml", release)
+    assert proc.returncode != 0
+    model = rollout.model
+    expected = [
+        "(top level).colour: unknown field",
+        "policy.canary, site lab-mars: unknown site 'lab-mars'",
+        "policy.on_failure: must be one of rollback_site, rollback_all, halt, got 'retry'",
+        "policy.soak_seconds: must be an integer, got str 'long'",
+        "policy.max_surge: and policy.max_unavailable cannot both be 0",
+        "policy.waves, site lab-apac: site is in no wave",
+        "models[0].image, model %s: 'example.invalid/chat:latest' uses :latest" % model,
+        "models[0].version, model %s: must be a quoted string, got the number 1.1" % model,
+        "models[0].replicas, model %s: must be >= 1, got -1" % model,
+        "models[0].gpus, model %s: must be an integer, got str 'two'" % model,
+        "models[0].env, model %s: must be a mapping of names to quoted string values" % model,
+        "models[0].health.protocol, model %s: must be one of v2, tfserving, got 'grpc'" % model,
+        "models[0].health.endpoint, model %s: must be an http(s):// URL, got 'ftp://models.invalid'" % model,
+        "models[0].sites.lab-mars, model %s, site lab-mars: unknown site 'lab-mars'" % model,
+        "models[1].name, model Bad_Name: must be a DNS-1123 label",
+    ]
+    missing = [e for e in expected if e not in out(proc)]
+    assert not missing, "not reported: %s\n%s" % (missing, out(proc))
     assert "PLAY [Preflight every site in parallel]" not in proc.stdout
     assert not any(rollout.namespace_exists(s) for s in lab.sites)
     assert rollout.journal(release) is None
