@@ -29,8 +29,11 @@ log "lab up after $((SECONDS - start))s"
 tests=${INTEGRATION_TESTS:-tests/integration}
 log "pytest $tests"
 rc=0
+start=$SECONDS
+# The slowest tests are listed every run: CI's 90 minutes are shared with every other stage.
 # shellcheck disable=SC2086  # INTEGRATION_TESTS may list several paths
-"$PY" -m pytest $tests "$@" || rc=$?
+"$PY" -m pytest --durations=15 $tests "$@" || rc=$?
+log "pytest finished after $((SECONDS - start))s"
 if [ "$rc" -eq 5 ]; then
   log "pytest collected no integration tests: that is a failure"
 fi
