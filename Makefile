@@ -1,6 +1,6 @@
 # gpufleet.datacenter — developer and CI entry points.
 #   make demo   set everything up, bring the local lab up and roll a sample release out
-#   make test   everything CI runs: lint, sanity, unit, integration (lab), molecule
+#   make test   everything CI runs: lint, sanity, unit, then integration (lab) beside molecule
 #   make unit   the quick loop while developing
 SHELL := /bin/bash
 VENV ?= .venv
@@ -31,7 +31,9 @@ integration: setup
 molecule: setup
 	scripts/molecule.sh
 
-test: lint sanity unit integration molecule
+# integration and molecule run side by side (scripts/stages-together.sh): both mostly wait.
+test: lint sanity unit
+	scripts/stages-together.sh integration molecule
 
 build: setup
 	ansible-galaxy collection build --force
