@@ -14,7 +14,8 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from addons_helpers import REPO, failures, gpu_facts_from_capture, run_playbook
+from addons_helpers import gpu_facts_from_capture
+from playbook_json import REPO, failures, run_playbook
 
 pytestmark = pytest.mark.lab
 

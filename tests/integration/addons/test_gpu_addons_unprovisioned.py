@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from addons_helpers import failures, run_playbook
+from playbook_json import failures, run_playbook
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "gpu_addons.yml"
 

@@ -18,7 +18,7 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from upgrade_helpers import REPO, failures, run_playbook, task_hosts
+from playbook_json import REPO, failures, run_playbook, task_hosts
 
 pytestmark = pytest.mark.lab
 

@@ -1,4 +1,4 @@
-"""Helpers for the rolling-upgrade lab tests: run playbooks/upgrade.yml with the json callback."""
+"""Run ansible-playbook with the ansible.posix.json callback and read its result document."""
 from __future__ import annotations
 
 import json
@@ -7,16 +7,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 
 
-def run_playbook(playbook: Path, inventories: list[Path], extra_vars: dict, timeout: float = 900) -> dict:
-    """ansible-playbook with the ansible.posix.json callback; returns the parsed document plus rc/stderr."""
+def run_playbook(playbook: Path, inventories: list[Path], extra_vars: dict, check: bool = False,
+                 timeout: float = 900) -> dict:
+    """The parsed json callback document plus rc/stderr; `check` runs with --check --diff."""
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
                ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_NOCOLOR="1")
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-e", json.dumps(extra_vars)]
     for inventory in inventories:
         cmd += ["-i", str(inventory)]
+    if check:
+        cmd += ["--check", "--diff"]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     try:
         doc = json.loads(proc.stdout)
@@ -29,7 +32,7 @@ def run_playbook(playbook: Path, inventories: list[Path], extra_vars: dict, time
 
 
 def failures(doc: dict) -> list[str]:
-    """Every failed task result as 'host: task: msg' (ignored errors left out)."""
+    """Every failed task result as 'host: task: msg' (ignored errors left out), for assertion messages."""
     out = []
     for play in doc.get("plays", []):
         for task in play.get("tasks", []):
