@@ -24,6 +24,7 @@ import uuid
 from pathlib import Path
 
 import yaml
+from lab_kubectl import kubectl
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / ".build"))
@@ -50,13 +51,6 @@ def params(site: dict, namespace: str, version: str) -> dict:
             "strategy": None, "revision_history_limit": 10, "progress_deadline_seconds": 600, "service": True,
             "service_type": "ClusterIP", "field_manager": "gpufleet.datacenter", "force_conflicts": True,
             "wait": True, "wait_timeout": 180, "wait_sleep": 1}
-
-
-def kubectl(bin_dir: str, site: dict, *args: str) -> None:
-    cmd = [str(Path(bin_dir) / "kubectl"), "--kubeconfig", site["kubeconfig"], "--context", site["context"], *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        sys.exit("%s failed: %s" % (" ".join(cmd), proc.stderr))
 
 
 def with_kubectl(bin_dir: str, site: dict, namespace: str, version: str) -> float:

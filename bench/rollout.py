@@ -25,6 +25,7 @@ import uuid
 from pathlib import Path
 
 import yaml
+from lab_kubectl import kubectl
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / ".build"))
@@ -43,13 +44,6 @@ def manifest_params(site: dict, name: str, namespace: str, version: str) -> dict
             "runtime_class": "none", "port": 8080, "strategy": {"max_surge": 1, "max_unavailable": 0},
             "revision_history_limit": 10, "progress_deadline_seconds": 600, "service": True,
             "service_type": "ClusterIP", "state": "present"}
-
-
-def kubectl(bin_dir: str, site: dict, *args: str) -> None:
-    cmd = [str(Path(bin_dir) / "kubectl"), "--kubeconfig", site["kubeconfig"], "--context", site["context"], *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        sys.exit("%s failed: %s" % (" ".join(cmd), proc.stderr))
 
 
 def by_hand(lab: dict, name: str, namespace: str, version: str) -> float:
