@@ -14,6 +14,7 @@ import json
 import os
 import re
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
@@ -182,11 +183,25 @@ def connection_cause(exc: Exception) -> str:
 class KubeClient:
     """Thin dict-in/dict-out REST client for one site, on the official client's ApiClient."""
 
-    def __init__(self, auth: SiteAuth, api_client: Any):
+    def __init__(self, auth: SiteAuth, api_client: Any, deadline: Optional[float] = None):
         self.auth = auth
         self.site = auth.site
         self.api_client = api_client
         self.timeout: Tuple[float, float] = (auth.connect_timeout, auth.read_timeout)
+        # time.monotonic() value after which no request starts and none waits past.
+        self.deadline = deadline
+
+    def bounded(self, deadline: Optional[float]) -> "KubeClient":
+        """The same connection with every request's timeout capped by what is left until deadline."""
+        return KubeClient(self.auth, self.api_client, deadline)
+
+    def request_timeout(self, what: str, ref: str) -> Tuple[float, float]:
+        if self.deadline is None:
+            return self.timeout
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise ApiError(what, ref, self.site, "API server unreachable: no answer before the step's deadline")
+        return (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
 
     def request(self, method: str, what: str, kind: str, name: Optional[str] = None,
                 namespace: Optional[str] = None, query: Optional[List[Tuple[str, Any]]] = None,
@@ -194,11 +209,12 @@ class KubeClient:
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type
+        timeout = self.request_timeout(what, object_ref(kind, name, namespace))
         try:
             serialized = self.api_client.param_serialize(
                 method=method, resource_path=resource_path(kind, name, namespace), query_params=query or [],
                 header_params=headers, body=body, auth_settings=["BearerToken"])
-            response = self.api_client.call_api(*serialized, _request_timeout=self.timeout)
+            response = self.api_client.call_api(*serialized, _request_timeout=timeout)
             data = response.read()
             if not 200 <= response.status <= 299:
                 raise ApiException(http_resp=response)

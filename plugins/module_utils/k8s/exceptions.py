@@ -48,5 +48,5 @@ class ApiError(K8sError):
         return self.status == 0
 
 
-class RolloutError(K8sError):
+class DeploymentStuck(K8sError):
     """A rollout did not complete; carries the diagnosis in result['diagnosis']."""

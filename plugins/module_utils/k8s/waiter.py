@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import object_ref
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.diagnose import collect, revision
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import RolloutError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError, K8sError, DeploymentStuck
 
 FIRST_POLL = 0.2
 POLL_GROWTH = 1.5
@@ -52,7 +52,7 @@ def deadline_exceeded(deployment: Dict[str, Any]) -> bool:
 def wait_for_rollout(client: Any, name: str, namespace: str, timeout: float, sleep: float = 1.0,
                      clock: Callable[[], float] = time.monotonic,
                      pause: Callable[[float], None] = time.sleep) -> Dict[str, Any]:
-    """Poll until complete; on timeout or ProgressDeadlineExceeded raise RolloutError with the diagnosis.
+    """Poll until complete; on timeout or ProgressDeadlineExceeded raise DeploymentStuck with the diagnosis.
 
     Never sleeps past the deadline, so the caller's wait_timeout bounds the wall time.
     """
@@ -64,7 +64,7 @@ def wait_for_rollout(client: Any, name: str, namespace: str, timeout: float, sle
     while True:
         deployment = client.get("Deployment", name, namespace)
         if deployment is None:
-            raise RolloutError("roll out", ref, client.site, "the Deployment disappeared while waiting")
+            raise DeploymentStuck("roll out", ref, client.site, "the Deployment disappeared while waiting")
         state = rollout_state(deployment)
         if state["complete"]:
             return state
@@ -72,7 +72,90 @@ def wait_for_rollout(client: Any, name: str, namespace: str, timeout: float, sle
         if remaining <= 0 or (state["observed"] and deadline_exceeded(deployment)):
             diagnosis = collect(client, deployment)
             waited = "did not complete within %ss" % timeout if remaining <= 0 else "stopped progressing"
-            raise RolloutError("roll out", ref, client.site, "%s: %s" % (waited, diagnosis["message"]),
+            raise DeploymentStuck("roll out", ref, client.site, "%s: %s" % (waited, diagnosis["message"]),
                                result={"rollout": state, "diagnosis": diagnosis})
         pause(min(interval, remaining))
         interval = min(sleep, interval * POLL_GROWTH)
+
+
+def progress_line(site: str, name: str, deployment: Optional[Dict[str, Any]], cause: str) -> str:
+    """`lab-us chat-llm: 1/2 ready; ImagePullBackOff: ...`: what a waiting operator needs to see."""
+    state = rollout_state(deployment)
+    line = "%s %s: %d/%d ready, %d/%d updated" % (site, name, state["ready_replicas"], state["replicas"],
+                                                  state["updated_replicas"], state["replicas"])
+    return "%s; %s" % (line, cause) if cause else line
+
+
+def wait_for_all(client: Any, refs: List[Tuple[str, str]], deadline: float, sleep: float = 1.0,
+                 progress: Optional[Callable[[str], None]] = None, progress_every: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 pause: Callable[[float], None] = time.sleep) -> Dict[str, Dict[str, Any]]:
+    """Wait for every (namespace, name) Deployment together; {name: state} once all are complete.
+
+    A failed poll (a blip of the API server) is retried until the deadline: the deadline, not a
+    retry count, bounds the wait. Every `progress_every` seconds each incomplete Deployment gets a
+    line naming why it is not done yet. On timeout or ProgressDeadlineExceeded raise DeploymentStuck
+    with the diagnosis of the first Deployment still incomplete.
+    """
+    pending = list(refs)
+    states: Dict[str, Dict[str, Any]] = {}
+    interval = min(sleep, FIRST_POLL)
+    next_report = clock() + progress_every
+    last_error: Optional[K8sError] = None
+    while pending:
+        still, live = [], {}
+        for namespace, name in pending:
+            try:
+                deployment = client.get("Deployment", name, namespace)
+            except ApiError as e:
+                last_error = e
+                still.append((namespace, name))
+                continue
+            ref = object_ref("Deployment", name, namespace)
+            if deployment is None:
+                raise DeploymentStuck("roll out", ref, client.site, "the Deployment disappeared while waiting")
+            state = rollout_state(deployment)
+            states[name] = state
+            if state["complete"]:
+                continue
+            still.append((namespace, name))
+            live[name] = deployment
+            if state["observed"] and deadline_exceeded(deployment):
+                raise _stuck(client, deployment, "stopped progressing", state)
+        pending = still
+        if not pending:
+            return states
+        now = clock()
+        if now >= deadline:
+            for namespace, name in pending:
+                if name in live:
+                    raise _stuck(client, live[name], "did not complete before the deadline", states[name])
+            raise DeploymentStuck("roll out", object_ref("Deployment", pending[0][1], pending[0][0]), client.site,
+                               "no answer before the deadline: %s" % (last_error.cause if last_error else "?"))
+        if progress is not None and now >= next_report:
+            for namespace, name in pending:
+                progress(progress_line(client.site, name, live.get(name), _cause(client, live.get(name), last_error)))
+            next_report = now + progress_every
+        pause(max(0.0, min(interval, deadline - clock())))
+        interval = min(sleep, interval * POLL_GROWTH)
+    return states
+
+
+def _cause(client: Any, deployment: Optional[Dict[str, Any]], error: Optional[K8sError]) -> str:
+    if deployment is None:
+        return error.cause if error else "no answer"
+    try:
+        return collect(client, deployment)["message"]
+    except K8sError as e:
+        return e.cause
+
+
+def _stuck(client: Any, deployment: Dict[str, Any], waited: str, state: Dict[str, Any]) -> DeploymentStuck:
+    meta = deployment.get("metadata") or {}
+    ref = object_ref("Deployment", meta.get("name"), meta.get("namespace"))
+    try:
+        diagnosis = collect(client, deployment)
+    except K8sError as e:
+        diagnosis = {"reason": "Unknown", "message": "no diagnosis: %s" % e.cause}
+    return DeploymentStuck("roll out", ref, client.site, "%s: %s" % (waited, diagnosis["message"]),
+                        result={"rollout": state, "diagnosis": diagnosis})

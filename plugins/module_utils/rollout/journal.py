@@ -40,7 +40,8 @@ def apply_event(journal: Dict[str, Any], site: str, event: Dict[str, Any], now: 
 
     event keys (all optional): host, status, before (recorded only once: it is what a rollback
     returns to, so a resumed run must not overwrite it with a half-rolled state), after, gates,
-    diagnosis, phase + phase_state (started|finished), clear_diagnosis.
+    diagnosis, phase + phase_state (started|finished), phases ({phase: {started, finished} or None}),
+    clear_diagnosis.
     """
     result = copy.deepcopy(journal)
     entry = result["sites"].setdefault(site, {"status": "pending", "before": None, "after": None, "phases": {},
@@ -62,6 +63,8 @@ def apply_event(journal: Dict[str, Any], site: str, event: Dict[str, Any], now: 
         if event["status"] not in STATUSES:
             raise ValueError("unknown status %r" % event["status"])
         entry["status"] = event["status"]
+    for name, timing in (event.get("phases") or {}).items():
+        _set_phase(entry["phases"], name, timing)
     phase = event.get("phase")
     if phase:
         timing = entry["phases"].setdefault(phase, {})
@@ -77,6 +80,21 @@ def apply_event(journal: Dict[str, Any], site: str, event: Dict[str, Any], now: 
     if entry != snapshot:
         entry["updated"] = iso(now)
     return result
+
+
+def _set_phase(phases: Dict[str, Any], name: str, timing: Optional[Dict[str, Any]]) -> None:
+    """Exact timestamps from the site step: `started` begins the phase afresh (a re-run must not
+    measure from an earlier run's start), `finished` closes it, None forgets an earlier run's timing."""
+    if name not in PHASES:
+        raise ValueError("unknown phase %r" % name)
+    if timing is None:
+        phases.pop(name, None)
+        return
+    merged = {} if "started" in timing else dict(phases.get(name) or {})
+    merged.update(timing)
+    if merged.get("started") and merged.get("finished"):
+        merged["seconds"] = round((parse_iso(merged["finished"]) - parse_iso(merged["started"])).total_seconds(), 3)
+    phases[name] = merged
 
 
 def site_entry(journal: Optional[Dict[str, Any]], site: str) -> Optional[Dict[str, Any]]:

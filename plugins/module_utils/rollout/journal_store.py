@@ -64,6 +64,11 @@ def update(path: str, mutate: Callable[[Optional[Dict[str, Any]]], Dict[str, Any
 
     Returns (before, after, changed). In check mode nothing is written.
     """
+    if check_mode:
+        # --check writes nothing, not even the lock file or the directory.
+        current = load(path)
+        result = mutate(current)
+        return current, result, result != current
     try:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with open(path + ".lock", "a", encoding="utf-8") as lock:

@@ -7,11 +7,11 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions
     ConfigError,
     K8sError,
     PolicyError,
-    RolloutError,
+    DeploymentStuck,
 )
 
 
-@pytest.mark.parametrize("cls", [K8sError, ConfigError, PolicyError, RolloutError])
+@pytest.mark.parametrize("cls", [K8sError, ConfigError, PolicyError, DeploymentStuck])
 def test_message_names_verb_object_site_cause(cls):
     e = cls("roll out", "Deployment serving/llm", "eu-west", "it broke", result={"x": 1})
     assert str(e) == "Failed to roll out Deployment serving/llm at site eu-west: it broke"

@@ -7,7 +7,7 @@ import pytest
 
 from k8s_fixtures import load_fixture
 
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import PolicyError, RolloutError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import PolicyError, DeploymentStuck
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import (
     DeployRunner,
     running_image,
@@ -123,7 +123,7 @@ def test_upgrade_reports_previous_and_waits(deploy_params):
 def test_rollout_failure_keeps_partial_result(deploy_params):
     api = ApiState(NAMESPACE)
     deploy_params.update(wait_timeout=0.05)
-    with pytest.raises(RolloutError) as err:
+    with pytest.raises(DeploymentStuck) as err:
         DeployRunner(api.client, deploy_params, check_mode=False).run()
     result = err.value.result
     assert result["changed"] is True and result["site"] == "lab-a"

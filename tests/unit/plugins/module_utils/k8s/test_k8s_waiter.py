@@ -7,7 +7,7 @@ import pytest
 
 from k8s_fixtures import load_fixture
 
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import RolloutError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import DeploymentStuck
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.waiter import rollout_state, wait_for_rollout
 
 
@@ -78,7 +78,7 @@ def test_wait_times_out_with_diagnosis_and_site():
     client.list.side_effect = lambda kind, *a, **k: {"ReplicaSet": case["replicasets"], "Pod": case["pods"],
                                                      "Event": case["events"]}[kind]
     clock = FakeClock()
-    with pytest.raises(RolloutError) as err:
+    with pytest.raises(DeploymentStuck) as err:
         wait_for_rollout(client, "llm", "serving", timeout=5, sleep=2, clock=clock, pause=clock.sleep)
     message = str(err.value)
     assert "Insufficient nvidia.com/gpu" in message and "at site eu-west" in message
@@ -94,7 +94,7 @@ def test_wait_stops_early_on_progress_deadline():
     client.get.return_value = case["deployment"]
     client.list.return_value = []
     clock = FakeClock()
-    with pytest.raises(RolloutError) as err:
+    with pytest.raises(DeploymentStuck) as err:
         wait_for_rollout(client, "llm", "serving", timeout=600, clock=clock, pause=clock.sleep)
     assert clock.now == 0 and "stopped progressing" in str(err.value)
 
@@ -102,5 +102,5 @@ def test_wait_stops_early_on_progress_deadline():
 def test_wait_fails_when_deployment_disappears():
     client = Mock(site="lab-a")
     client.get.return_value = None
-    with pytest.raises(RolloutError, match="disappeared"):
+    with pytest.raises(DeploymentStuck, match="disappeared"):
         wait_for_rollout(client, "llm", "serving", timeout=5)

@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A site's health gates after its models became available: the model endpoint at the expected
+version (through model_health's library) and the Prometheus analysis. Each returns a gate record
+{name, ok, detail} or raises GateFailed naming the cause; every wait is capped by the step's deadline.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Dict, List, Optional
+from urllib.parse import urlencode
+
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.errors import HealthCheckError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.gate import GateSpec, run_gate
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.retry import RetryPolicy
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.transport import (
+    Response, TransportOptions, request)
+
+# One request never waits longer than this, nor past the step's deadline.
+REQUEST_TIMEOUT = 10.0
+ENDPOINT_DELAY = 2.0
+
+
+class GateFailed(Exception):
+    """A gate said no; the message is the cause as the journal and the report show it."""
+
+    def __init__(self, gate: str, cause: str):
+        self.gate = gate
+        self.cause = cause
+        super().__init__(cause)
+
+
+def endpoint_gate(site: str, models: List[Dict[str, Any]], wait_timeout: float, deadline: float,
+                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                  requester: Any = None) -> Dict[str, Any]:
+    """Every model with a health endpoint serves its version, within its own timeout and the deadline."""
+    served = []
+    for model in models:
+        health = model.get("health") or {}
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise GateFailed("endpoint", "no time left before the deadline to check model %s" % model["name"])
+        spec = GateSpec(site=site, url=health["endpoint"], protocol=health.get("protocol") or "v2",
+                        model=model["name"], version=model["version"])
+        options = TransportOptions(timeout=min(REQUEST_TIMEOUT, remaining))
+        policy = RetryPolicy(delay=ENDPOINT_DELAY, wait_timeout=min(float(health.get("timeout") or wait_timeout),
+                                                                    remaining))
+        try:
+            run_gate(spec, options, policy, requester=requester, clock=clock, sleep=sleep)
+        except HealthCheckError as e:
+            raise GateFailed("endpoint", str(e)) from e
+        served.append("%s %s" % (model["name"], model["version"]))
+    return {"name": "endpoint", "ok": True, "detail": ", ".join(served)}
+
+
+def prometheus_url(rule: Dict[str, Any], site_url: Optional[str], site: str) -> str:
+    base = rule.get("url") or site_url
+    if not base:
+        raise GateFailed("prometheus", "policy.prometheus.url is not set and site %s has no gpufleet_prometheus_url"
+                         % site)
+    return "%s/api/v1/query?%s" % (base.rstrip("/"), urlencode({"query": rule["query"].replace("$site", site)}))
+
+
+def judge_prometheus(rule: Dict[str, Any], response: Response) -> Dict[str, Any]:
+    """The gate's verdict on one instant query answer (pure)."""
+    where = "query %s" % rule["query"]
+    if response.status is None:
+        raise GateFailed("prometheus", "Prometheus unreachable (%s): %s" % (response.error_kind, response.error))
+    body = response.body if isinstance(response.body, dict) else {}
+    if response.status != 200 or body.get("status") != "success":
+        raise GateFailed("prometheus", "%s answered HTTP %s: %s" % (where, response.status,
+                                                                    body.get("error") or response.body))
+    try:
+        values = [float(item["value"][1]) for item in (body.get("data") or {}).get("result") or []]
+    except (KeyError, IndexError, TypeError, ValueError) as e:
+        raise GateFailed("prometheus", "%s returned an unexpected result: %s" % (where, e)) from e
+    if len(values) != 1:
+        raise GateFailed("prometheus", "%s returned %d values, expected one" % (where, len(values)))
+    value = values[0]
+    bounds = []
+    if rule.get("max") is not None:
+        bounds.append("<= %s" % rule["max"])
+    if rule.get("min") is not None:
+        bounds.append(">= %s" % rule["min"])
+    if (rule.get("max") is not None and value > rule["max"]) or (rule.get("min") is not None and value < rule["min"]):
+        raise GateFailed("prometheus", "%s returned %s, expected %s" % (where, value, " and ".join(bounds)))
+    return {"name": "prometheus", "ok": True, "detail": "%s (%s)" % (value, " and ".join(bounds))}
+
+
+def prometheus_gate(site: str, rule: Dict[str, Any], site_url: Optional[str], deadline: float,
+                    clock: Callable[[], float] = time.monotonic, requester: Any = None) -> Dict[str, Any]:
+    remaining = deadline - clock()
+    if remaining <= 0:
+        raise GateFailed("prometheus", "no time left before the deadline to query Prometheus")
+    url = prometheus_url(rule, site_url, site)
+    response = (requester or request)("GET", url, TransportOptions(timeout=min(REQUEST_TIMEOUT, remaining)), None)
+    return judge_prometheus(rule, response)
