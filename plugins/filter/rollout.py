@@ -18,6 +18,22 @@ def last_read(host_vars):
             "current": {}, "at_release": False}
 
 
+def pause_here(policy, batches, site, deployed, promote=False):
+    """Whether the run stops after the batch holding `site` (policy.pause_after).
+
+    Never after the last batch. A batch this run deployed nothing to (its sites were done) is
+    where an earlier run paused: with promote the run goes past it, without it stays paused.
+    """
+    labels = [b["label"] for b in batches]
+    index = next((i for i, b in enumerate(batches) if site in b["sites"]), None)
+    mode = (policy or {}).get("pause_after") or "none"
+    if index is None or index == len(labels) - 1 or mode == "none":
+        return False
+    if mode == "canary" and index != 0:
+        return False
+    return bool(deployed) or not promote
+
+
 class FilterModule:
     def filters(self):
-        return {"last_read": last_read}
+        return {"last_read": last_read, "pause_here": pause_here}

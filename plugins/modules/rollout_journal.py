@@ -81,6 +81,11 @@ options:
     description: Whether O(phase) starts or finishes with this event.
     type: str
     choices: [started, finished]
+  paused_after:
+    description:
+      - Without O(site), mark the release paused after the batch with this label (C(policy.pause_after)),
+        or resume it with an empty string. The journal must exist unless O(release) and O(fingerprint) are given.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -138,6 +143,7 @@ ARGUMENT_SPEC = {
     "clear_diagnosis": {"type": "bool", "default": False},
     "phase": {"type": "str", "choices": list(PHASES)},
     "phase_state": {"type": "str", "choices": ["started", "finished"]},
+    "paused_after": {"type": "str"},
 }
 EVENT_KEYS = ("host", "status", "before", "after", "gates", "diagnosis", "clear_diagnosis", "phase", "phase_state")
 
@@ -150,17 +156,32 @@ def by_model(value):
     return value
 
 
+def set_pause(journal, paused_after):
+    """Mark the release paused after a batch (a label), resume it (empty string), or leave it (None)."""
+    if paused_after is None:
+        return journal
+    result = dict(journal)
+    if paused_after:
+        result["paused"] = {"after": paused_after}
+    else:
+        result.pop("paused", None)
+    return result
+
+
 def mutation(params, now, check_mode=False):
     """The function journal_store.update applies under its lock."""
     def mutate(current):
         if params["site"] is None:
             if current is not None:
-                if current.get("fingerprint") != params["fingerprint"]:
+                if params["fingerprint"] and current.get("fingerprint") != params["fingerprint"]:
                     raise JournalError("create", "journal %s" % params["path"],
                                        "it belongs to another content of release %s (fingerprint %s)"
                                        % (current.get("release"), current.get("fingerprint")), release=params["release"])
-                return current
-            return new_journal(params["release"], params["fingerprint"], params["plan"] or {}, iso(now))
+                return set_pause(current, params["paused_after"])
+            if not params["fingerprint"]:
+                raise JournalError("update", "journal %s" % params["path"], "it does not exist; create it first")
+            return set_pause(new_journal(params["release"], params["fingerprint"], params["plan"] or {}, iso(now)),
+                             params["paused_after"])
         if current is None and check_mode:
             # --check never created the journal; show the event against an empty one.
             current = new_journal(params["release"] or "", params["fingerprint"] or "", {}, iso(now))
@@ -180,7 +201,7 @@ def main() -> None:
     if params["after"] is not None and not isinstance(params["after"], (dict, list)):
         module.fail_json(msg="Failed to update the journal %s at site %s: after must be a mapping or a list of models"
                          % (params["path"], params["site"]))
-    if params["site"] is None and not (params["release"] and params["fingerprint"]):
+    if params["site"] is None and params["paused_after"] is None and not (params["release"] and params["fingerprint"]):
         module.fail_json(msg="Failed to create the journal %s: release and fingerprint are required without site"
                          % params["path"])
     try:

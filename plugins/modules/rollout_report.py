@@ -44,6 +44,15 @@ options:
     type: list
     elements: dict
     required: true
+  desired:
+    description: The release's models (C(name), C(version)), shown on top of the report as the target.
+    type: list
+    elements: dict
+  commands:
+    description:
+      - What to run next while the release is not complete, by purpose (for example C(resume),
+        C(roll back), C(promote)); shown in the report and in RV(summary).
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -103,6 +112,8 @@ ARGUMENT_SPEC = {
     "journal": {"type": "path", "required": True},
     "dest": {"type": "path", "required": True},
     "sites": {"type": "list", "elements": "dict", "required": True},
+    "desired": {"type": "list", "elements": "dict"},
+    "commands": {"type": "dict"},
 }
 
 
@@ -110,7 +121,7 @@ def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     try:
         written = write_report(module.params["journal"], module.params["dest"], module.params["sites"],
-                               module.check_mode)
+                               module.check_mode, module.params["desired"], module.params["commands"])
     except RolloutError as e:
         module.fail_json(msg=str(e))
     report = written["report"]

@@ -17,6 +17,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.images import image_problems
 
 ON_FAILURE = ("rollback_site", "rollback_all", "halt")
+PAUSE_AFTER = ("none", "canary", "each_wave")
 PROTOCOLS = ("v2", "tfserving")
 TOP_KEYS = {"release", "description", "models", "policy"}
 MODEL_KEYS = {"name", "namespace", "image", "version", "replicas", "gpus", "gpu_product", "port",
@@ -24,7 +25,7 @@ MODEL_KEYS = {"name", "namespace", "image", "version", "replicas", "gpus", "gpu_
 SITE_KEYS = {"replicas", "gpus", "gpu_product", "endpoint", "runtime_class"}
 HEALTH_KEYS = {"protocol", "endpoint", "timeout"}
 POLICY_KEYS = {"canary", "waves", "sites_per_wave", "soak_seconds", "wait_timeout", "max_surge",
-               "max_unavailable", "on_failure", "require_digest", "create_namespace", "prometheus"}
+               "max_unavailable", "on_failure", "require_digest", "create_namespace", "prometheus", "pause_after"}
 PROMETHEUS_KEYS = {"query", "max", "min", "url"}
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -36,7 +37,7 @@ DEFAULT_NAMESPACE = "gpufleet-models"
 POLICY_DEFAULTS: Dict[str, Any] = {
     "canary": None, "waves": None, "sites_per_wave": None, "soak_seconds": 0, "wait_timeout": 300,
     "max_surge": 1, "max_unavailable": 0, "on_failure": "rollback_site", "require_digest": False,
-    "create_namespace": True, "prometheus": None,
+    "create_namespace": True, "prometheus": None, "pause_after": "none",
 }
 
 
@@ -211,6 +212,8 @@ def _check_policy(c: _Collector, policy: Any, sites: Dict[str, Any]) -> Dict[str
               site=str(canary))
     if policy.get("on_failure", "rollback_site") not in ON_FAILURE:
         c.add("policy.on_failure", "must be one of %s, got %r" % (", ".join(ON_FAILURE), policy.get("on_failure")))
+    if policy.get("pause_after", "none") not in PAUSE_AFTER:
+        c.add("policy.pause_after", "must be one of %s, got %r" % (", ".join(PAUSE_AFTER), policy.get("pause_after")))
     for key, minimum in (("soak_seconds", 0), ("wait_timeout", 1), ("max_surge", 0), ("max_unavailable", 0)):
         if key in policy:
             c.int_field("policy." + key, policy[key], minimum)

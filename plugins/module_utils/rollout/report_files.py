@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import RolloutError
@@ -35,12 +35,14 @@ def read_file(path: str) -> str:
         return ""
 
 
-def write_report(journal_path: str, dest: str, sites: List[Dict[str, Any]], check_mode: bool) -> Dict[str, Any]:
+def write_report(journal_path: str, dest: str, sites: List[Dict[str, Any]], check_mode: bool,
+                 desired: Optional[List[Dict[str, Any]]] = None,
+                 commands: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     journal = journal_store.load(journal_path)
     if journal is None:
         raise RolloutError("write", "report", "journal %s does not exist" % journal_path)
     live, unreachable, drift = live_state(sites)
-    report = build_report(journal, live, unreachable, drift)
+    report = build_report(journal, live, unreachable, drift, desired, commands)
     directory = os.path.join(dest, journal["release"])
     files = {
         os.path.join(directory, "report.json"): json.dumps(report, indent=2, sort_keys=True) + "\n",
