@@ -1,22 +1,28 @@
-"""Benchmark: rollout.yml over the lab's 3 sites vs kubectl, and a no-op re-run vs the first run.
+"""Benchmark: rollout.yml over the lab's 3 sites against kubectl and against a kubernetes.core playbook.
 
-    .venv/bin/python bench/rollout.py [--runs 1]
+    .venv/bin/python bench/rollout.py [--models 50]
 
-Orchestration overhead: `ansible-playbook playbooks/rollout.yml` (validate, preflight of every
-site, canary + waves with gates, journal, final read, report, fleet verify) for a new model and
-then an upgrade, against the sum over the sites of `kubectl apply -f` + `kubectl rollout status`
-of the same manifests (built by model_deploy's own manifest builder) - the same work done by hand,
-one site after the other. Targets (issue 6): rollout / kubectl <= 1.3; no-op re-run / first run
-<= 0.5. Uses the lab's kubectl (never /usr/bin/kubectl, a gcloud wrapper).
+Measured in one run, side by side on the same lab and the same manifests (built by the
+collection's own manifest builder):
+- kubectl: the sum over the sites of `kubectl apply -f` + `kubectl rollout status`, one site after
+  the other - the same work done by hand (the lab's kubectl, never /usr/bin/kubectl);
+- kubernetes.core: a plain playbook doing only the same waves - `kubernetes.core.k8s` apply with
+  `wait: true` per site, canary then each wave (`serial`);
+- rollout.yml: validate, parallel preflight, canary and waves with gates, journal, report and
+  fleet verify; for a new model, an upgrade, the no-op re-run of the upgrade, and a new release
+  of N models (default 50, 1 replica, no GPU: the lab's 32 GPUs per site would not hold 50 x 2)
+  against the same release of 1 model.
 
-Needs a running lab (python -m lab up); removes its namespaces. Not a test: nothing asserts on time.
+Targets (issue 11): new model and upgrade <= 2.0x kubectl and <= 1.0x kubernetes.core; no-op
+re-run <= 0.3x the first run; N models <= 3x one model. Prints the 1-minute load average first: a
+figure taken at load >= 2 is not a result. Needs a running lab; removes its namespaces. Not a
+test: nothing asserts on time.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +41,8 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests 
 # An isolated lab (GPUFLEET_LAB_NET=...) writes its inventory where GPUFLEET_LAB_INVENTORY says.
 LAB_JSON = Path(os.environ.get("GPUFLEET_LAB_INVENTORY", REPO / "inventories" / "lab")) / "lab.json"
 REPLICAS, GPUS = 2, 1
+PLAYBOOK_ENV = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 
 
 def manifest_params(site: dict, name: str, namespace: str, version: str) -> dict:
@@ -46,92 +54,146 @@ def manifest_params(site: dict, name: str, namespace: str, version: str) -> dict
             "service_type": "ClusterIP", "state": "present"}
 
 
-def by_hand(lab: dict, name: str, namespace: str, version: str) -> float:
+def manifest_file(tmp: Path, site: dict, name: str, namespace: str, version: str) -> Path:
+    manifests = build_manifests(manifest_params(site, name, namespace, version), site["name"])
+    docs = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}] + list(manifests.values())
+    path = tmp / ("%s-%s-%s.yaml" % (site["name"], namespace, version))
+    path.write_text(yaml.safe_dump_all(docs))
+    return path
+
+
+def by_hand(lab: dict, tmp: Path, name: str, namespace: str, version: str) -> float:
     """Sum over the sites of kubectl apply + rollout status of the same manifests."""
     total = 0.0
     for site in lab["sites"]:
-        manifests = build_manifests(manifest_params(site, name, namespace, version), site["name"])
-        docs = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}] + list(manifests.values())
-        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
-            yaml.safe_dump_all(docs, f)
-            path = f.name
-        try:
-            started = time.monotonic()
-            kubectl(lab["bin_dir"], site, "apply", "-f", path)
-            kubectl(lab["bin_dir"], site, "-n", namespace, "rollout", "status", "deployment/%s" % name, "--timeout=300s")
-            total += time.monotonic() - started
-        finally:
-            os.unlink(path)
+        path = manifest_file(tmp, site, name, namespace, version)
+        started = time.monotonic()
+        kubectl(lab["bin_dir"], site, "apply", "-f", str(path))
+        kubectl(lab["bin_dir"], site, "-n", namespace, "rollout", "status", "deployment/%s" % name, "--timeout=300s")
+        total += time.monotonic() - started
     return total
 
 
-def release_file(tmp: Path, name: str, namespace: str, version: str) -> Path:
-    body = {"release": "%s-%s" % (name, version.replace(".", "-")),
-            "models": [{"name": name, "namespace": namespace, "version": version,
+def core_playbook(lab: dict, tmp: Path, name: str, namespace: str, version: str) -> float:
+    """kubernetes.core.k8s apply + wait per site, canary then each wave: the plain-Ansible baseline."""
+    files = {s["name"]: str(manifest_file(tmp, s, name, namespace, version)) for s in lab["sites"]}
+    play = [{
+        "name": "Apply the model, wave by wave", "hosts": "kube_api", "gather_facts": False,
+        "serial": [1] * len(lab["sites"]),
+        "tasks": [{"name": "Apply and wait", "kubernetes.core.k8s": {
+            "src": "{{ __files[gpufleet_site] }}", "apply": True, "wait": True, "wait_timeout": 300,
+            "kubeconfig": "{{ gpufleet_kubeconfig }}", "context": "{{ gpufleet_kube_context }}"}}],
+        "vars": {"__files": files},
+    }]
+    path = tmp / ("core-%s.yml" % version)
+    path.write_text(yaml.safe_dump(play, sort_keys=False))
+    return timed([ANSIBLE_PLAYBOOK, "-i", lab["inventory"], str(path)], "kubernetes.core playbook")
+
+
+def release_file(tmp: Path, name: str, namespace: str, version: str, models: int = 0) -> Path:
+    """models=0: the 2 x 1 GPU model of the kubectl measures; N: N small models (1 replica, no GPU)."""
+    if not models:
+        body_models = [{"name": name, "namespace": namespace, "version": version,
                         "image": "example.invalid/bench/chat:%s" % version, "replicas": REPLICAS, "gpus": GPUS,
-                        "runtime_class": "none"}],
+                        "runtime_class": "none"}]
+    else:
+        body_models = [{"name": "%s-%02d" % (name, i), "namespace": namespace, "version": version,
+                        "image": "example.invalid/bench/chat:%s" % version, "replicas": 1, "gpus": 0,
+                        "runtime_class": "none"} for i in range(models)]
+    body = {"release": "%s-%s-%d" % (name, version.replace(".", "-"), models or 1), "models": body_models,
             "policy": {"wait_timeout": 300}}
     path = tmp / ("%s.yml" % body["release"])
     path.write_text(yaml.safe_dump(body))
     return path
 
 
-def with_playbook(lab: dict, release: Path, reports: Path) -> float:
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
-    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", lab["inventory"],
-           str(REPO / "playbooks" / "rollout.yml"), "-e", "release=%s" % release, "-e", "rollout_reports_dir=%s" % reports]
+def timed(cmd: list, what: str) -> float:
     started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, cwd=REPO, env=PLAYBOOK_ENV, capture_output=True, text=True, check=False)
     wall = time.monotonic() - started
     if proc.returncode != 0:
-        sys.exit("rollout.yml failed:\n%s" % proc.stdout[-4000:])
+        sys.exit("%s failed:\n%s" % (what, proc.stdout[-4000:]))
     return wall
+
+
+def with_playbook(lab: dict, release: Path, reports: Path) -> float:
+    return timed([ANSIBLE_PLAYBOOK, "-i", lab["inventory"], str(REPO / "playbooks" / "rollout.yml"),
+                  "-e", "release=%s" % release, "-e", "rollout_reports_dir=%s" % reports], "rollout.yml")
+
+
+def site_seconds(reports: Path, release: Path) -> str:
+    """Each site's deploy + gate seconds from the run's report: the orchestration per site."""
+    name = yaml.safe_load(release.read_text())["release"]
+    report = json.loads((reports / name / "report.json").read_text())
+    return ", ".join("%s %.2f" % (s["site"], sum(v or 0 for k, v in s["phases_seconds"].items() if k in ("deploy", "gate")))
+                     for s in report["sites"])
 
 
 def cleanup(lab: dict, namespace: str) -> None:
     for site in lab["sites"]:
-        get_client(SiteAuth(site["name"], site["kubeconfig"], site["context"])).delete("Namespace", namespace)
+        client = get_client(SiteAuth(site["name"], site["kubeconfig"], site["context"]))
+        client.delete("Namespace", namespace)
+        # The next measure needs the GPUs back: wait until the namespace is gone.
+        deadline = time.monotonic() + 120
+        while client.get("Namespace", namespace) is not None and time.monotonic() < deadline:
+            time.sleep(0.5)
+
+
+def row(label: str, seconds: float, ratio: float = None, target: str = "-") -> None:
+    print("%-62s %8.2f %7s %8s" % (label, seconds, "-" if ratio is None else "%.2f" % ratio, target))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--models", type=int, default=50, help="models per site in the scale measure")
     args = parser.parse_args()
     if not LAB_JSON.exists():
         sys.exit("the lab is not up: run `python -m lab up` first")
+    load = os.getloadavg()[0]
+    print("load average (1 min) before the run: %.2f%s" % (load, "  -- >= 2: NOT A RESULT" if load >= 2 else ""))
     lab = json.loads(LAB_JSON.read_text())
-    times = {k: [] for k in ("kubectl deploy", "kubectl upgrade", "rollout deploy", "rollout upgrade", "rollout no-op")}
+    t = {}
+    per_site = {}
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        for _run in range(args.runs):
-            token = uuid.uuid4().hex[:6]
-            hand_ns, ours_ns = "bench-ro-k-%s" % token, "bench-ro-m-%s" % token
-            try:
-                times["kubectl deploy"].append(by_hand(lab, "chat", hand_ns, "1.0.0"))
-                times["kubectl upgrade"].append(by_hand(lab, "chat", hand_ns, "2.0.0"))
-            finally:
-                cleanup(lab, hand_ns)  # free the GPUs before our run needs them
-            try:
-                times["rollout deploy"].append(with_playbook(lab, release_file(tmp, "chat", ours_ns, "1.0.0"), tmp))
-                v2 = release_file(tmp, "chat", ours_ns, "2.0.0")
-                times["rollout upgrade"].append(with_playbook(lab, v2, tmp))
-                times["rollout no-op"].append(with_playbook(lab, v2, tmp))
-            finally:
-                cleanup(lab, ours_ns)
+        token = uuid.uuid4().hex[:6]
+        spaces = {k: "bench-ro-%s-%s" % (k, token) for k in ("k", "c", "m", "s1", "sn")}
+        try:
+            t["kubectl new"] = by_hand(lab, tmp, "chat", spaces["k"], "1.0.0")
+            t["kubectl upgrade"] = by_hand(lab, tmp, "chat", spaces["k"], "2.0.0")
+            cleanup(lab, spaces["k"])
+            t["core new"] = core_playbook(lab, tmp, "chat", spaces["c"], "1.0.0")
+            t["core upgrade"] = core_playbook(lab, tmp, "chat", spaces["c"], "2.0.0")
+            cleanup(lab, spaces["c"])
+            v1 = release_file(tmp, "chat", spaces["m"], "1.0.0")
+            t["rollout new"] = with_playbook(lab, v1, tmp)
+            per_site["new"] = site_seconds(tmp, v1)
+            v2 = release_file(tmp, "chat", spaces["m"], "2.0.0")
+            t["rollout upgrade"] = with_playbook(lab, v2, tmp)
+            per_site["upgrade"] = site_seconds(tmp, v2)
+            t["rollout no-op"] = with_playbook(lab, v2, tmp)
+            cleanup(lab, spaces["m"])
+            t["one model"] = with_playbook(lab, release_file(tmp, "scale", spaces["s1"], "1.0.0", 1), tmp)
+            t["n models"] = with_playbook(lab, release_file(tmp, "scale", spaces["sn"], "1.0.0", args.models), tmp)
+        finally:
+            for namespace in spaces.values():
+                cleanup(lab, namespace)
 
-    med = {k: statistics.median(v) for k, v in times.items()}
     rtts = ", ".join("%s %s ms" % (s["name"], s["rtt_ms"]) for s in lab["sites"])
-    print("rollout benchmark on the lab (%s), %d x %d GPU replicas per site, median of %d run(s)"
-          % (rtts, REPLICAS, GPUS, args.runs))
-    print("%-58s %9s %8s %8s" % ("measure", "seconds", "ratio", "target"))
-    print("%-58s %9.2f %8s %8s" % ("kubectl apply + rollout status, 3 sites summed: new model", med["kubectl deploy"], "-", "-"))
-    print("%-58s %9.2f %8s %8s" % ("kubectl apply + rollout status, 3 sites summed: upgrade", med["kubectl upgrade"], "-", "-"))
-    print("%-58s %9.2f %8.2f %8s" % ("rollout.yml, new model (vs kubectl new model)", med["rollout deploy"],
-                                     med["rollout deploy"] / med["kubectl deploy"], "<= 1.3"))
-    print("%-58s %9.2f %8.2f %8s" % ("rollout.yml, upgrade (vs kubectl upgrade)", med["rollout upgrade"],
-                                     med["rollout upgrade"] / med["kubectl upgrade"], "<= 1.3"))
-    print("%-58s %9.2f %8.2f %8s" % ("rollout.yml no-op re-run (vs the upgrade's first run)", med["rollout no-op"],
-                                     med["rollout no-op"] / med["rollout upgrade"], "<= 0.5"))
+    print("rollout benchmark on the lab (%s), one run" % rtts)
+    print("%-62s %8s %7s %8s" % ("measure", "seconds", "ratio", "target"))
+    row("kubectl apply + rollout status, 3 sites summed: new model", t["kubectl new"])
+    row("kubectl apply + rollout status, 3 sites summed: upgrade", t["kubectl upgrade"])
+    row("kubernetes.core.k8s apply+wait, canary then waves: new model", t["core new"])
+    row("kubernetes.core.k8s apply+wait, canary then waves: upgrade", t["core upgrade"])
+    row("rollout.yml new model / kubectl", t["rollout new"], t["rollout new"] / t["kubectl new"], "<= 2.0")
+    row("rollout.yml upgrade / kubectl", t["rollout upgrade"], t["rollout upgrade"] / t["kubectl upgrade"], "<= 2.0")
+    row("rollout.yml new model / kubernetes.core", t["rollout new"], t["rollout new"] / t["core new"], "<= 1.0")
+    row("rollout.yml upgrade / kubernetes.core", t["rollout upgrade"], t["rollout upgrade"] / t["core upgrade"], "<= 1.0")
+    row("rollout.yml no-op re-run / the upgrade's first run", t["rollout no-op"],
+        t["rollout no-op"] / t["rollout upgrade"], "<= 0.3")
+    row("rollout.yml, %d models per site / 1 model" % args.models, t["n models"], t["n models"] / t["one model"], "<= 3.0")
+    print("orchestration per site (deploy + gates, s): new model: %s; upgrade: %s" % (per_site["new"], per_site["upgrade"]))
 
 
 if __name__ == "__main__":

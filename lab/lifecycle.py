@@ -113,6 +113,11 @@ def fault(site_name: str, action: str, arg: float | None = None) -> str:
         state.save_faults(faults)
         bin_dir = build.bin_dir(build.versions.cache_key(build.versions.go_version()))
         site.start_component(s, "kube-apiserver", bin_dir)
+        # The site's own clients (controllers, scheduler, kwok) back off up to a minute between
+        # relists after a long outage; a site coming back restarts them, as a rebooted control plane would.
+        for name in ("kube-controller-manager", "kube-scheduler", "kwok"):
+            procs.stop(site.pid_file(s.name, name))
+            site.start_component(s, name, bin_dir)
         link.set_enabled(s, True)
         msg = f"{s.name}: API server running"
     elif action in ("latency", "partition", "heal"):

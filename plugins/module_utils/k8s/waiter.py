@@ -14,6 +14,8 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions
 
 FIRST_POLL = 0.2
 POLL_GROWTH = 1.5
+# Seconds past a wait's deadline for reading why it is stuck (about one request timeout).
+DIAGNOSIS_GRACE = 5.0
 
 
 def rollout_state(deployment: Optional[Dict[str, Any]]) -> Dict[str, Any]:
@@ -95,15 +97,16 @@ def wait_for_all(client: Any, refs: List[Tuple[str, str]], deadline: float, slee
     A failed poll (a blip of the API server) is retried until the deadline: the deadline, not a
     retry count, bounds the wait. Every `progress_every` seconds each incomplete Deployment gets a
     line naming why it is not done yet. On timeout or ProgressDeadlineExceeded raise DeploymentStuck
-    with the diagnosis of the first Deployment still incomplete.
+    with the diagnosis of the first Deployment still incomplete, read within DIAGNOSIS_GRACE.
     """
     pending = list(refs)
     states: Dict[str, Dict[str, Any]] = {}
+    seen: Dict[str, Dict[str, Any]] = {}
     interval = min(sleep, FIRST_POLL)
     next_report = clock() + progress_every
     last_error: Optional[K8sError] = None
-    while pending:
-        still, live = [], {}
+    while True:
+        still = []
         for namespace, name in pending:
             try:
                 deployment = client.get("Deployment", name, namespace)
@@ -111,34 +114,32 @@ def wait_for_all(client: Any, refs: List[Tuple[str, str]], deadline: float, slee
                 last_error = e
                 still.append((namespace, name))
                 continue
-            ref = object_ref("Deployment", name, namespace)
             if deployment is None:
-                raise DeploymentStuck("roll out", ref, client.site, "the Deployment disappeared while waiting")
-            state = rollout_state(deployment)
-            states[name] = state
-            if state["complete"]:
+                raise DeploymentStuck("roll out", object_ref("Deployment", name, namespace), client.site,
+                                      "the Deployment disappeared while waiting")
+            seen[name] = deployment
+            states[name] = rollout_state(deployment)
+            if states[name]["complete"]:
                 continue
             still.append((namespace, name))
-            live[name] = deployment
-            if state["observed"] and deadline_exceeded(deployment):
-                raise _stuck(client, deployment, "stopped progressing", state)
+            if states[name]["observed"] and deadline_exceeded(deployment):
+                raise _stuck(client, deployment, "stopped progressing", states[name], deadline)
         pending = still
         if not pending:
             return states
         now = clock()
         if now >= deadline:
             for namespace, name in pending:
-                if name in live:
-                    raise _stuck(client, live[name], "did not complete before the deadline", states[name])
+                if name in seen:
+                    raise _stuck(client, seen[name], "did not complete before the deadline", states[name], deadline)
             raise DeploymentStuck("roll out", object_ref("Deployment", pending[0][1], pending[0][0]), client.site,
-                               "no answer before the deadline: %s" % (last_error.cause if last_error else "?"))
+                                  "no answer before the deadline: %s" % (last_error.cause if last_error else "?"))
         if progress is not None and now >= next_report:
             for namespace, name in pending:
-                progress(progress_line(client.site, name, live.get(name), _cause(client, live.get(name), last_error)))
+                progress(progress_line(client.site, name, seen.get(name), _cause(client, seen.get(name), last_error)))
             next_report = now + progress_every
         pause(max(0.0, min(interval, deadline - clock())))
         interval = min(sleep, interval * POLL_GROWTH)
-    return states
 
 
 def _cause(client: Any, deployment: Optional[Dict[str, Any]], error: Optional[K8sError]) -> str:
@@ -150,11 +151,13 @@ def _cause(client: Any, deployment: Optional[Dict[str, Any]], error: Optional[K8
         return e.cause
 
 
-def _stuck(client: Any, deployment: Dict[str, Any], waited: str, state: Dict[str, Any]) -> DeploymentStuck:
+def _stuck(client: Any, deployment: Dict[str, Any], waited: str, state: Dict[str, Any],
+           deadline: float) -> DeploymentStuck:
     meta = deployment.get("metadata") or {}
     ref = object_ref("Deployment", meta.get("name"), meta.get("namespace"))
+    bounded = getattr(client, "bounded", None)
     try:
-        diagnosis = collect(client, deployment)
+        diagnosis = collect(bounded(deadline + DIAGNOSIS_GRACE) if bounded else client, deployment)
     except K8sError as e:
         diagnosis = {"reason": "Unknown", "message": "no diagnosis: %s" % e.cause}
     return DeploymentStuck("roll out", ref, client.site, "%s: %s" % (waited, diagnosis["message"]),
