@@ -72,6 +72,13 @@ options:
           - Desired image. C(repository:tag) must match exactly; C(repository@sha256:...) matches that repository
             and digest whatever tag the running spec also names; a bare C(sha256:...) digest matches any repository.
         type: str
+  site_models:
+    description:
+      - A site's own desired models, by site name, where the release intends a difference there
+        (a pinned or quantized version, a model left off the site). Such a site is judged against
+        these instead of O(models), so the difference is reported as intended, not as drift.
+      - Same keys as O(models).
+    type: dict
   site_timeout:
     description:
       - Seconds each site has to answer. A site that has not answered by then is reported unreachable;
@@ -257,6 +264,7 @@ ARGUMENT_SPEC = {
         "version": {"type": "str"},
         "image": {"type": "str"},
     }},
+    "site_models": {"type": "dict"},
     "site_timeout": {"type": "float", "default": 30},
     "connect_timeout": {"type": "float", "default": 5},
     "read_timeout": {"type": "float", "default": 15},
@@ -277,6 +285,8 @@ def site_auths(params):
 
 def input_errors(params):
     errors = model_errors(params["models"])
+    for site, models in sorted((params["site_models"] or {}).items()):
+        errors.extend("site_models.%s: %s" % (site, e) for e in model_errors(models or []))
     names = [s["name"] for s in params["sites"]]
     errors.extend("site %s is listed twice" % n for n in sorted({n for n in names if names.count(n) > 1}))
     return errors
@@ -291,7 +301,8 @@ def main():
     if errors:
         module.fail_json(msg="Failed to check model versions: " + "; ".join(errors))
     started = time.monotonic()
-    fleet = query_fleet(site_auths(params), params["models"], params["site_timeout"])
+    fleet = query_fleet(site_auths(params), params["models"], params["site_timeout"],
+                        site_models=params["site_models"])
     rows = fleet["rows"]
     result = {
         "changed": False,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import Future, wait
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import SiteAuth, get_client
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError, K8sError
@@ -52,8 +52,12 @@ def _run_site(future: Future, auth: SiteAuth, models: List[Dict[str, Any]],
 
 
 def query_fleet(auths: List[SiteAuth], models: List[Dict[str, Any]], site_timeout: float,
-                client_factory: Callable[[SiteAuth], Any] = get_client) -> Dict[str, Any]:
+                client_factory: Callable[[SiteAuth], Any] = get_client,
+                site_models: Optional[Dict[str, List[Dict[str, Any]]]] = None) -> Dict[str, Any]:
     """Rows for every site x model, unreachable sites, and per-site timings.
+
+    site_models: a site's own desired models where the release intends a difference there (a
+    pinned version, a model left off); that site is judged against them, not against `models`.
 
     Daemon threads rather than an executor: an executor joins its workers at interpreter
     exit, so one black-holed site would hold the module past site_timeout.
@@ -62,7 +66,8 @@ def query_fleet(auths: List[SiteAuth], models: List[Dict[str, Any]], site_timeou
     for auth in auths:
         future: Future = Future()
         futures[auth.site] = future
-        threading.Thread(target=_run_site, args=(future, auth, models, client_factory),
+        threading.Thread(target=_run_site, args=(future, auth, (site_models or {}).get(auth.site, models),
+                                                 client_factory),
                          name="model_versions-%s" % auth.site, daemon=True).start()
     wait(list(futures.values()), timeout=site_timeout)
     rows: List[Dict[str, Any]] = []
@@ -78,7 +83,7 @@ def query_fleet(auths: List[SiteAuth], models: List[Dict[str, Any]], site_timeou
                                 % (auth.site, site_timeout)}
         if outcome["rows"] is None:
             unreachable.append({"site": auth.site, "error": outcome["error"]})
-            rows.extend(unreachable_rows(auth.site, models))
+            rows.extend(unreachable_rows(auth.site, (site_models or {}).get(auth.site, models)))
         else:
             rows.extend(outcome["rows"])
         site_rows = outcome["rows"] or []

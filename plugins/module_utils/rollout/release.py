@@ -22,7 +22,7 @@ PROTOCOLS = ("v2", "tfserving")
 TOP_KEYS = {"release", "description", "models", "policy"}
 MODEL_KEYS = {"name", "namespace", "image", "version", "replicas", "gpus", "gpu_product", "port",
               "args", "env", "health", "sites", "allow_latest", "runtime_class"}
-SITE_KEYS = {"replicas", "gpus", "gpu_product", "endpoint", "runtime_class"}
+SITE_KEYS = {"replicas", "gpus", "gpu_product", "endpoint", "runtime_class", "version", "image", "enabled"}
 HEALTH_KEYS = {"protocol", "endpoint", "timeout"}
 POLICY_KEYS = {"canary", "waves", "sites_per_wave", "soak_seconds", "wait_timeout", "max_surge",
                "max_unavailable", "on_failure", "require_digest", "create_namespace", "prometheus", "pause_after"}
@@ -73,13 +73,13 @@ class _Collector:
             self.add(field, "must be %s, got %d" % (bound, value), model, site)
 
 
-def _check_version(c: _Collector, field: str, value: Any, model: str) -> None:
+def _check_version(c: _Collector, field: str, value: Any, model: str, site: Optional[str] = None) -> None:
     if isinstance(value, float):
         # YAML reads 1.10 as the float 1.1: the running version would silently differ.
-        c.add(field, "must be a quoted string, got the number %r (YAML would turn \"1.10\" into 1.1)" % value, model)
+        c.add(field, "must be a quoted string, got the number %r (YAML would turn \"1.10\" into 1.1)" % value, model, site)
     elif not isinstance(value, str) or not _VERSION.match(value):
         c.add(field, "must be a string usable as a Kubernetes label value (A-Z a-z 0-9 . _ -, "
-                     "at most 63 characters), got %r" % (value,), model)
+                     "at most 63 characters), got %r" % (value,), model, site)
 
 
 def _check_health(c: _Collector, field: str, health: Any, model: str) -> None:
@@ -95,7 +95,8 @@ def _check_health(c: _Collector, field: str, health: Any, model: str) -> None:
         c.int_field(field + ".timeout", health["timeout"], 1, model)
 
 
-def _check_site_overrides(c: _Collector, field: str, overrides: Any, model: str, sites: Dict[str, Any]) -> None:
+def _check_site_overrides(c: _Collector, field: str, overrides: Any, model: str, sites: Dict[str, Any],
+                          allow_latest: bool = False, require_digest: bool = False) -> None:
     if not isinstance(overrides, dict):
         c.add(field, "must be a mapping of site name to overrides", model)
         return
@@ -117,6 +118,14 @@ def _check_site_overrides(c: _Collector, field: str, overrides: Any, model: str,
                 c.add(sub + "." + key, "must be a non-empty string", model, site)
         if "endpoint" in override and not (isinstance(override["endpoint"], str) and _URL.match(override["endpoint"])):
             c.add(sub + ".endpoint", "must be an http(s):// URL, got %r" % (override["endpoint"],), model, site)
+        if "version" in override:
+            _check_version(c, sub + ".version", override["version"], model, site)
+        if "image" in override:
+            problem = image_problems(override["image"], allow_latest, require_digest)
+            if problem:
+                c.add(sub + ".image", problem, model, site)
+        if "enabled" in override and not isinstance(override["enabled"], bool):
+            c.add(sub + ".enabled", "must be true or false, got %r" % (override["enabled"],), model, site)
 
 
 def _check_model(c: _Collector, index: int, model: Any, policy: Dict[str, Any], sites: Dict[str, Any]) -> Dict[str, Any]:
@@ -163,7 +172,8 @@ def _check_model(c: _Collector, index: int, model: Any, policy: Dict[str, Any], 
     if "health" in model:
         _check_health(c, field + ".health", model["health"], label or "?")
     if "sites" in model:
-        _check_site_overrides(c, field + ".sites", model["sites"], label or "?", sites)
+        _check_site_overrides(c, field + ".sites", model["sites"], label or "?", sites,
+                              model.get("allow_latest") is True, policy.get("require_digest") is True)
     return {
         "name": name, "namespace": namespace, "image": model.get("image"), "version": model.get("version"),
         "replicas": model.get("replicas"), "gpus": model.get("gpus", 1), "gpu_product": model.get("gpu_product"),
@@ -286,12 +296,14 @@ def resolve_site(release: Dict[str, Any], site: str, site_info: Dict[str, Any]) 
     resolved = []
     for model in release["models"]:
         override = (model.get("sites") or {}).get(site, {})
+        if override.get("enabled") is False:
+            continue  # the release leaves this model off this site on purpose
         health = dict(model.get("health") or {})
         if "endpoint" in override:
             health["endpoint"] = override["endpoint"]
         resolved.append({
-            "name": model["name"], "namespace": model["namespace"], "image": model["image"],
-            "version": model["version"], "replicas": override.get("replicas", model["replicas"]),
+            "name": model["name"], "namespace": model["namespace"], "image": override.get("image", model["image"]),
+            "version": override.get("version", model["version"]), "replicas": override.get("replicas", model["replicas"]),
             "gpus": override.get("gpus", model["gpus"]),
             "gpu_product": override.get("gpu_product") or model.get("gpu_product") or site_info.get("gpu_product"),
             "port": model["port"], "args": model["args"], "env": model["env"],

@@ -30,6 +30,11 @@ def load_yaml(path: str) -> Any:
         raise ReleaseInvalid(path, ["(file): is not valid YAML: %s" % str(e).replace("\n", " ")]) from e
 
 
+def desired_fields(model: Dict[str, Any]) -> Dict[str, Any]:
+    """What every site must run in the end, in the shape model_versions takes."""
+    return {k: model[k] for k in ("name", "namespace", "version", "image")}
+
+
 def journal_path(journal_dir: str, name: str, digest: str) -> str:
     return os.path.join(journal_dir, "%s-%s.json" % (name, digest[:12]))
 
@@ -48,12 +53,17 @@ def check_release_file(path: str, site_list: List[Dict[str, Any]], journal_dir: 
     if problems:
         raise ReleaseInvalid(path, problems, release.get("name") if isinstance(release.get("name"), str) else None)
     digest = fingerprint(release)
+    site_models = {name: resolve_site(release, name, info) for name, info in sites.items()}
+    desired = [desired_fields(m) for m in release["models"]]
     return {
         "release": release,
         "fingerprint": digest,
-        "site_models": {name: resolve_site(release, name, info) for name, info in sites.items()},
+        "site_models": site_models,
+        # Sites where the release intends something else than `desired` (a pinned version, a model left off).
+        "site_desired": {name: [desired_fields(m) for m in models] for name, models in site_models.items()
+                         if [desired_fields(m) for m in models] != desired},
         "plan": plan_batches(release["policy"], sites),
         # What every site must run in the end, in the shape model_versions takes.
-        "desired": [{k: m[k] for k in ("name", "namespace", "version", "image")} for m in release["models"]],
+        "desired": desired,
         "journal": journal_path(journal_dir, release["name"], digest),
     }

@@ -81,13 +81,16 @@ def build_report(journal: Dict[str, Any], live: Dict[str, Any], unreachable: Lis
         })
     status_of = {s["site"]: s["status"] for s in sites}
     rolled_back = sorted(s for s in drift if status_of.get(s) in ROLLED_BACK)
+    # Drift is a site that got the release and no longer runs it; a site the run has not reached
+    # yet (pending, or stopped half way) is reported by its status, not as drift.
+    drift = [s for s in drift if status_of.get(s, "verified") == "verified"]
     status = overall_status(journal, order or list(journal.get("sites", {})))
     if journal.get("paused") and status in ("in_progress", "not_started"):
         status = "paused"
     return {
         "release": journal.get("release"), "fingerprint": journal.get("fingerprint"), "status": status,
         "canary": plan.get("canary"), "sites": sites, "target": desired or [],
-        "drift": sorted(set(drift) - set(rolled_back)), "rolled_back": rolled_back,
+        "drift": sorted(drift), "rolled_back": rolled_back,
         "unreachable": sorted(unreachable), "paused": journal.get("paused"),
         "commands": next_commands(status, commands or {}),
     }
@@ -156,7 +159,8 @@ def gantt(report: Dict[str, Any]) -> List[str]:
 
 
 def matrix(report: Dict[str, Any]) -> List[str]:
-    """Site x model: the version each site runs now, in bold where it is not the target."""
+    """Site x model: the version each site runs now; `(pinned)` where the release intends another
+    version at that site, `off` where it leaves the model off, bold where it is not what was intended."""
     target = {m["name"]: m.get("version") for m in report.get("target") or []}
     models = list(target) or sorted({m for s in report["sites"] for m in s["models_now"]})
     out = ["| site | %s |" % " | ".join(_md(m) for m in models), "|---|%s" % ("---|" * len(models))]
@@ -166,8 +170,17 @@ def matrix(report: Dict[str, Any]) -> List[str]:
             if s["running_now"] == "unreachable":
                 cells.append("?")
                 continue
+            intended = (s["after"] or {}).get(name) if s["after"] is not None else None
+            if s["after"] is not None and intended is None and name not in s["models_now"]:
+                cells.append("off")  # the release leaves this model off this site
+                continue
             text = s["models_now"].get(name) or "absent"
-            cells.append(_md(text if target.get(name) in (None, text) else "**%s**" % text))
+            if target.get(name) in (None, text):
+                cells.append(_md(text))
+            elif (intended or {}).get("version") == text:
+                cells.append(_md("%s (pinned)" % text))
+            else:
+                cells.append("**%s**" % _md(text))
         out.append("| %s | %s |" % (_md(s["site"]), " | ".join(cells)))
     return out
 

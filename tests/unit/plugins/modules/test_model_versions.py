@@ -55,7 +55,8 @@ def run(monkeypatch, capsys, answers, **args):
         return client
     original = fleet.query_fleet
     monkeypatch.setattr(model_versions, "query_fleet",
-                        lambda auths, models, timeout: original(auths, models, timeout, client_factory=factory))
+                        lambda auths, models, timeout, site_models=None: original(
+                            auths, models, timeout, client_factory=factory, site_models=site_models))
     base = {"sites": [{"name": s} for s in answers], "models": [{"name": "llm", "namespace": "serving", "version": "2"}]}
     with patch_module_args(dict(base, **args)), pytest.raises(SystemExit) as exit_:
         model_versions.main()
@@ -96,3 +97,12 @@ def test_bad_input_fails_before_any_query(monkeypatch, capsys):
         model_versions.main()
     out = json.loads(capsys.readouterr().out)
     assert out["failed"] and "models[0] (n/x) needs version or image" in out["msg"] and "site a is listed twice" in out["msg"]
+
+
+def test_a_site_is_judged_against_its_own_intended_models(monkeypatch, capsys):
+    pinned = {"b": [{"name": "llm", "namespace": "serving", "version": "1"}]}
+    code, out = run(monkeypatch, capsys, {"a": "2", "b": "1"}, fail_on_drift=True, site_models=pinned)
+    assert code == 0 and out["drift"] == [] and out["in_sync"] is True
+    assert {(r["site"], r["desired_version"]) for r in out["models"]} == {("a", "2"), ("b", "1")}
+    code, out = run(monkeypatch, capsys, {"a": "1", "b": "1"}, fail_on_drift=True, site_models=pinned)
+    assert code == 1 and [d["site"] for d in out["drift"]] == ["a"]

@@ -97,3 +97,36 @@ def test_missing_inventory_wave_is_named(load_release, sites):
     data = {"release": "r1", "models": [{"name": "a", "image": "r.example/a:1", "version": "1", "replicas": 1}]}
     assert validate_release(data, sites)["problems"] == [
         "policy.waves, site us: not set and the inventory has no gpufleet_rollout_wave for the site"]
+
+
+def test_a_site_can_pin_a_version_and_image_or_leave_a_model_off(load_release, sites):
+    data = load_release("valid.yml")
+    data["models"][0]["sites"]["apac"].update(version="2.1.0-int8", image="registry.example.com/ml/chat:2.1.0-int8")
+    data["models"][1]["sites"] = {"us": {"enabled": False}}
+    release = validate_release(data, sites)
+    assert release["problems"] == []
+    apac = {m["name"]: m for m in resolve_site(release, "apac", sites["apac"])}
+    assert (apac["chat-llm"]["version"], apac["chat-llm"]["image"]) == (
+        "2.1.0-int8", "registry.example.com/ml/chat:2.1.0-int8")
+    assert [m["name"] for m in resolve_site(release, "us", sites["us"])] == ["chat-llm"]
+    assert resolve_site(release, "eu", sites["eu"])[0]["version"] == "2.1.0"
+
+
+def test_bad_per_site_version_image_and_enabled_are_named(load_release, sites):
+    data = load_release("valid.yml")
+    data["models"][0]["sites"]["apac"].update(version=1.1, image="r/chat:latest", enabled="no")
+    problems = validate_release(data, sites)["problems"]
+    assert any(p.startswith("models[0].sites.apac.version, model chat-llm, site apac: must be a quoted string")
+               for p in problems), problems
+    assert any(p.startswith("models[0].sites.apac.image, model chat-llm, site apac:") and ":latest" in p
+               for p in problems), problems
+    assert "models[0].sites.apac.enabled, model chat-llm, site apac: must be true or false, got 'no'" in problems
+
+
+def test_pause_after_is_checked(load_release, sites):
+    data = load_release("valid.yml")
+    data["policy"]["pause_after"] = "each_site"
+    problems = validate_release(data, sites)["problems"]
+    assert problems == ["policy.pause_after: must be one of none, canary, each_wave, got 'each_site'"]
+    data["policy"]["pause_after"] = "canary"
+    assert validate_release(data, sites)["policy"]["pause_after"] == "canary"
