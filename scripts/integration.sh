@@ -21,6 +21,13 @@ teardown() {
 }
 trap teardown EXIT
 
+# The rollout's Prometheus gate is tested against a real Prometheus (Debian's package).
+if ! command -v prometheus >/dev/null 2>&1; then
+  log "installing prometheus (Debian package) for the Prometheus gate tests"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 log "bringing the lab up (first run builds Kubernetes, etcd and kwok: 15-30 min on 2 cores)"
 start=$SECONDS
 "$PY" -m lab up
