@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan_table import plan_rows, render
+
 # The latest read of a site wins: a rollback_all after the site's step, the step after preflight.
 READS = ("__rollout_rollback", "__rollout_site", "__rollout_preflight")
 
@@ -34,6 +36,24 @@ def pause_here(policy, batches, site, deployed, promote=False):
     return bool(deployed) or not promote
 
 
+def preflight_problems(host_vars):
+    """A site's preflight problems, or one naming the site when its preflight never ran."""
+    result = host_vars.get("__rollout_preflight") or {}
+    if "problems" in result:
+        return list(result["problems"])
+    return ["site %s was not preflighted (host %s failed or unreachable)"
+            % (host_vars.get("gpufleet_site") or host_vars.get("inventory_hostname"), host_vars.get("inventory_hostname"))]
+
+
+def plan_table(release_check, preflights):
+    """The plan's lines (site, batch, model, from -> to, replicas, GPUs needed/free) from
+    release_check's result and the preflight result of every site (a list)."""
+    by_site = {p["site"]: p for p in preflights if isinstance(p, dict) and p.get("site")}
+    return render(plan_rows(release_check["plan"], release_check["site_models"], by_site,
+                            release_check["release"]["policy"]["max_surge"]))
+
+
 class FilterModule:
     def filters(self):
-        return {"last_read": last_read, "pause_here": pause_here}
+        return {"last_read": last_read, "pause_here": pause_here, "plan_table": plan_table,
+                "preflight_problems": preflight_problems}
