@@ -9,8 +9,10 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+# Grammar of the distribution reference spec: the one rule for release_check and model_deploy alike.
+REPOSITORY_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
 DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
-TAG_RE = re.compile(r"^[\w][\w.-]{0,127}$")
+TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
 @dataclass(frozen=True)
@@ -51,22 +53,33 @@ def parse_image(reference: str) -> ImageRef:
             raise ValueError("tag %r is not a valid image tag" % tag)
     if not text or text.endswith("/"):
         raise ValueError("image reference %r has no repository" % reference)
+    if not REPOSITORY_RE.match(text):
+        raise ValueError("repository %r is not a valid image name (lower case, no scheme)" % text)
     return ImageRef(repository=text, tag=tag, digest=digest)
 
 
 def image_policy_violation(ref: ImageRef, allow_latest: bool, require_digest: bool) -> Optional[str]:
     """Why the image is refused, or None. A digest pins the content, so it satisfies both rules."""
     if require_digest and not ref.digest:
-        return "image %s has no digest and require_digest is set; use repository@sha256:<digest>" % ref
+        return "policy.require_digest is set but %r has no @sha256 digest" % str(ref)
     if ref.digest or allow_latest:
         return None
     if not ref.tag:
-        return ("image %s has no tag, which means :latest and cannot be rolled back; "
-                "give a version tag or a digest, or set allow_latest" % ref)
+        return "%r has no tag and no digest (it would float like :latest); pin a tag or a digest" % str(ref)
     if ref.tag == "latest":
-        return ("image %s uses the moving tag :latest, which cannot be rolled back; "
-                "give a version tag or a digest, or set allow_latest" % ref)
+        return "%r uses :latest; pin a tag or a digest (or set allow_latest: true)" % str(ref)
     return None
+
+
+def image_problems(reference: object, allow_latest: bool, require_digest: bool) -> Optional[str]:
+    """Why a reference as written in a release or a task is refused, or None when it is acceptable."""
+    if not isinstance(reference, str) or not reference.strip():
+        return "must be a non-empty string such as repo/name@sha256:<digest> or repo/name:<tag>"
+    try:
+        ref = parse_image(reference)
+    except ValueError as e:
+        return str(e)
+    return image_policy_violation(ref, allow_latest, require_digest)
 
 
 def same_image(desired: str, running: Optional[str]) -> bool:

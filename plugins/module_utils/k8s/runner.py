@@ -10,36 +10,10 @@ from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.apply import ApplyResult, apply_object
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import object_ref
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.diagnose import revision
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError, PolicyError
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
-    CONTAINER_NAME,
-    VERSION_KEY,
-    build_manifests,
-    build_namespace,
-)
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import build_manifests, build_namespace
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import previous
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.waiter import rollout_state, wait_for_rollout
-
-
-def running_image(deployment: Optional[Dict[str, Any]], container: str = CONTAINER_NAME) -> Optional[str]:
-    containers = ((((deployment or {}).get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
-    for c in containers:
-        if c.get("name") == container:
-            return c.get("image")
-    return containers[0].get("image") if containers else None
-
-
-def running_version(deployment: Optional[Dict[str, Any]]) -> Optional[str]:
-    meta = (deployment or {}).get("metadata") or {}
-    return (meta.get("labels") or {}).get(VERSION_KEY) or (meta.get("annotations") or {}).get(VERSION_KEY)
-
-
-def snapshot(deployment: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
-    """What a rollback needs: version, image and revision before we touched anything."""
-    if not deployment:
-        return None
-    return {"version": running_version(deployment), "image": running_image(deployment),
-            "revision": revision(deployment), "replicas": (deployment.get("spec") or {}).get("replicas")}
 
 
 def planned(manifest: Dict[str, Any]) -> ApplyResult:
@@ -119,7 +93,7 @@ class DeployRunner:
     def deploy(self) -> None:
         manifests = build_manifests(self.params, self.site)
         live = self.client.get("Deployment", self.params["name"], self.params["namespace"])
-        self.result["previous"] = snapshot(live)
+        self.result["previous"] = previous(live)
         self.result.update(model_version=str(self.params["model_version"]), image=self.params["image"])
         if not self.ensure_namespace():
             self.record([planned(m) for m in manifests.values()])
@@ -145,7 +119,7 @@ class DeployRunner:
     def remove(self) -> None:
         name, namespace = self.params["name"], self.params["namespace"]
         live = self.client.get("Deployment", name, namespace)
-        self.result["previous"] = snapshot(live)
+        self.result["previous"] = previous(live)
         existing = [(kind, self.client.get(kind, name, namespace)) for kind in ("Service", "Deployment")]
         existing = [(kind, obj) for kind, obj in existing if obj is not None]
         for kind, obj in existing:

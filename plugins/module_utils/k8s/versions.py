@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.images import same_image
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import running_image, running_version
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import running_image, running_version
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.waiter import rollout_state
 
 

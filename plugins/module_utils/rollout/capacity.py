@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-GPU = "nvidia.com/gpu"
-PRODUCT_LABEL = "nvidia.com/gpu.product"
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
+    GPU_PRODUCT_LABEL as PRODUCT_LABEL, GPU_RESOURCE as GPU)
 
 
 def _quantity(value: Any) -> int:

@@ -12,42 +12,11 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
-    CONTAINER_NAME, GPU_PRODUCT_LABEL, selector_labels)
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import running_image, running_version
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import selector_labels
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import snapshot
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.capacity import (
-    GPU, capacity_problems, free_by_product, held_by)
+    capacity_problems, free_by_product, held_by)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.resume import decide, model_at_desired
-
-
-def _container(deployment: Dict[str, Any]) -> Dict[str, Any]:
-    containers = ((deployment.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
-    for container in containers:
-        if container.get("name") == CONTAINER_NAME:
-            return container
-    return containers[0] if containers else {}
-
-
-def snapshot(deployment: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-    """What runs now, with enough of the spec to roll back to it."""
-    if not deployment:
-        return {"exists": False}
-    spec = deployment.get("spec") or {}
-    status = deployment.get("status") or {}
-    container = _container(deployment)
-    limits = (container.get("resources") or {}).get("limits") or {}
-    pod_spec = (spec.get("template") or {}).get("spec") or {}
-    node_selector = pod_spec.get("nodeSelector") or {}
-    ports = container.get("ports") or [{}]
-    return {
-        "exists": True, "version": running_version(deployment), "image": running_image(deployment),
-        "replicas": spec.get("replicas"), "ready_replicas": status.get("readyReplicas") or 0,
-        "updated_replicas": status.get("updatedReplicas") or 0, "gpus": int(str(limits.get(GPU, 0) or 0)),
-        "gpu_product": node_selector.get(GPU_PRODUCT_LABEL), "port": ports[0].get("containerPort"),
-        "runtime_class": pod_spec.get("runtimeClassName") or "none",
-        "args": container.get("args") or [],
-        "env": {e["name"]: e.get("value", "") for e in container.get("env") or [] if "name" in e},
-    }
 
 
 def all_pods(client: Any) -> List[Dict[str, Any]]:

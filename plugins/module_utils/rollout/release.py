@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any, Dict, Iterable, List, Optional
 
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.images import image_problems
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.images import image_problems
 
 ON_FAILURE = ("rollback_site", "rollback_all", "halt")
 PAUSE_AFTER = ("none", "canary", "each_wave")

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.images import same_image
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import UNFINISHED
 
 
 def model_at_desired(current: Optional[Dict[str, Any]], desired: Dict[str, Any]) -> bool:
-    """Running the desired version and image, with every desired replica ready."""
+    """Running the desired version and image, with every desired replica ready: the one rule for
+    "this site runs the release" of resume, preflight, the soak re-check and the report."""
     if not current or not current.get("exists"):
         return False
-    return (current.get("version") == desired["version"] and current.get("image") == desired["image"]
+    return (current.get("version") == desired["version"] and same_image(desired["image"], current.get("image"))
             and current.get("replicas") == desired["replicas"]
             and (current.get("ready_replicas") or 0) >= desired["replicas"])
 

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import snapshot
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import DeployRunner
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.waiter import wait_for_all
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
@@ -27,7 +28,6 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.gates import (
     GateFailed, endpoint_gate, prometheus_gate)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import apply_event, iso
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.preflight import snapshot
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.resume import model_at_desired
 
 FIELD_MANAGER = "gpufleet.datacenter"

@@ -5,6 +5,7 @@ import pytest
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.images import (
     ImageRef,
     image_policy_violation,
+    image_problems,
     parse_image,
     same_image,
 )
@@ -61,3 +62,26 @@ def test_image_policy(image, allow_latest, require_digest, refused):
 ])
 def test_same_image(desired, running, same):
     assert same_image(desired, running) is same
+
+
+@pytest.mark.parametrize("ref, allow_latest, require_digest, fragment", [
+    ("r.example/chat:1.2", False, False, None),
+    ("r.example/chat@" + DIGEST, False, True, None),
+    ("r.example/chat:latest", True, False, None),
+    ("r.example/chat:latest", False, False, "'r.example/chat:latest' uses :latest"),
+    ("r.example/chat", False, False, "no tag and no digest"),
+    ("r.example/chat:1", False, True, "require_digest"),
+    ("HTTP://r.example/chat:1", False, False, "not a valid image name"),
+    ("R.example/Chat:1", False, False, "not a valid image name"),
+    ("r.example/chat@sha256:abc", False, False, "digest 'sha256:abc'"),
+    ("", False, False, "non-empty string"),
+    (42, False, False, "non-empty string"),
+])
+def test_image_problems_is_the_release_and_the_module_rule_alike(ref, allow_latest, require_digest, fragment):
+    problem = image_problems(ref, allow_latest, require_digest)
+    if fragment is None:
+        assert problem is None
+    else:
+        assert fragment in problem, problem
+    if isinstance(ref, str) and ref and problem is None:
+        assert image_policy_violation(parse_image(ref), allow_latest, require_digest) is None

@@ -8,12 +8,8 @@ import pytest
 from k8s_fixtures import load_fixture
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import PolicyError, DeploymentStuck
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import (
-    DeployRunner,
-    running_image,
-    running_version,
-    snapshot,
-)
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import previous, running_image, running_version
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import DeployRunner
 
 
 class ApiState:
@@ -150,6 +146,6 @@ def test_snapshot_helpers():
     assert running_image(d) == "registry.example.com/serving/triton:24.05"
     assert running_image(d, "other") == "registry.example.com/serving/triton:24.05"
     assert running_version(d) == "1.0"
-    assert snapshot(None) is None
-    assert snapshot(d) == {"version": "1.0", "image": "registry.example.com/serving/triton:24.05",
+    assert previous(None) is None
+    assert previous(d) == {"version": "1.0", "image": "registry.example.com/serving/triton:24.05",
                            "revision": 2, "replicas": 2}

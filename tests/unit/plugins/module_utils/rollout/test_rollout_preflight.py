@@ -2,7 +2,8 @@
 from unittest.mock import Mock
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.preflight import check_site, snapshot
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import snapshot
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.preflight import check_site
 
 MODEL = {"name": "chat", "namespace": "models", "image": "r/chat:2", "version": "2", "replicas": 2, "gpus": 2,
          "gpu_product": "H100"}

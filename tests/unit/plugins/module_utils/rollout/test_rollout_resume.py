@@ -1,5 +1,5 @@
 """Resume decisions per site."""
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.resume import decide
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.resume import decide, model_at_desired
 
 DESIRED = [{"name": "m", "version": "2", "image": "r/m:2", "replicas": 2}]
 AT_NEW = {"m": {"exists": True, "version": "2", "image": "r/m:2", "replicas": 2, "ready_replicas": 2}}
@@ -35,3 +35,13 @@ def test_interrupted_site_keeps_its_original_rollback_target():
 def test_at_release_but_not_ready_is_not_skipped():
     not_ready = {"m": dict(AT_NEW["m"], ready_replicas=1)}
     assert decide({"status": "verified", "before": AT_OLD}, not_ready, DESIRED)["action"] == "deploy"
+
+
+def test_a_digest_pinned_release_matches_the_running_tag_and_digest():
+    digest = "sha256:" + "c" * 64
+    current = {"exists": True, "version": "2", "image": "r.example/chat:2@" + digest, "replicas": 2,
+               "ready_replicas": 2}
+    assert model_at_desired(current, {"version": "2", "image": "r.example/chat@" + digest, "replicas": 2})
+    assert not model_at_desired(current, {"version": "2", "image": "r.example/other@" + digest, "replicas": 2})
+    assert not model_at_desired(dict(current, ready_replicas=1), {"version": "2", "image": current["image"],
+                                                                  "replicas": 2})
