@@ -36,7 +36,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests 
 )
 
 # An isolated lab (GPUFLEET_LAB_NET=...) writes its inventory where GPUFLEET_LAB_INVENTORY says.
-LAB_JSON = Path(os.environ.get("GPUFLEET_LAB_INVENTORY", REPO / "inventories" / "lab")) / "lab.json"
+LAB_JSON = Path(os.environ.get("GPUFLEET_LAB_INVENTORY", REPO / "inventories" / "lab")) / ".lab" / "lab.json"
 FIELD_MANAGER = "gpufleet-bench"
 
 

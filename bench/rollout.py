@@ -39,7 +39,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client imp
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import build_manifests  # noqa: E402
 
 # An isolated lab (GPUFLEET_LAB_NET=...) writes its inventory where GPUFLEET_LAB_INVENTORY says.
-LAB_JSON = Path(os.environ.get("GPUFLEET_LAB_INVENTORY", REPO / "inventories" / "lab")) / "lab.json"
+LAB_JSON = Path(os.environ.get("GPUFLEET_LAB_INVENTORY", REPO / "inventories" / "lab")) / ".lab" / "lab.json"
 REPLICAS, GPUS = 2, 1
 PLAYBOOK_ENV = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")

@@ -10,7 +10,7 @@ import yaml
 
 from lab import versions
 from lab.config import LabConfig, SiteConfig
-from lab.paths import inventory_dir, state_dir
+from lab.paths import data_dir, inventory_dir, lab_json, state_dir
 
 
 def host_name(site: SiteConfig) -> str:
@@ -18,7 +18,7 @@ def host_name(site: SiteConfig) -> str:
 
 
 def kubeconfig_path(site: SiteConfig) -> Path:
-    return (inventory_dir() / "kubeconfig" / f"{site.name}.yaml").resolve()
+    return (data_dir() / "kubeconfig" / f"{site.name}.yaml").resolve()
 
 
 def hosts_doc(cfg: LabConfig) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def write(cfg: LabConfig, admin_kubeconfigs: dict[str, Path], bin_dir: Path) -> 
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(admin_kubeconfigs[s.name], dest)
         dest.chmod(0o600)
-    (inv / "lab.json").write_text(json.dumps(lab_doc(cfg, bin_dir), indent=2) + "\n")
+    lab_json().write_text(json.dumps(lab_doc(cfg, bin_dir), indent=2) + "\n")
     return inv
 
 

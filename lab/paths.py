@@ -17,5 +17,11 @@ def inventory_dir() -> Path:
     return Path(os.environ.get("GPUFLEET_LAB_INVENTORY", REPO / "inventories" / "lab"))
 
 
+def data_dir() -> Path:
+    """The lab's own files beside its inventory: Ansible skips a dot directory in an inventory
+    directory, so `-i inventories/lab` reads only hosts.yml and group_vars."""
+    return inventory_dir() / ".lab"
+
+
 def lab_json() -> Path:
-    return inventory_dir() / "lab.json"
+    return data_dir() / "lab.json"

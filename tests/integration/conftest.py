@@ -12,7 +12,7 @@
         lab.restore()                   # undo every recorded fault (heal links, restart stopped API servers)
 
 `scripts/integration.sh` (make integration) runs `python -m lab up` first and `down` after; the fixture
-then only reads inventories/lab/lab.json (or $GPUFLEET_LAB_INVENTORY/lab.json). Without a running lab
+then only reads inventories/lab/.lab/lab.json (or $GPUFLEET_LAB_INVENTORY/.lab/lab.json). Without a running lab
 it runs `python -m lab up` itself and leaves the lab running for the next session (other sessions may
 be using it by then): `make lab-down` when done. Tests that need the lab carry the `lab` marker. Failure markers for pods (image name
 contains `-broken`: Running, never Ready; `-pullfail`: ImagePullBackOff) are in lab.markers and
@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-LAB_JSON = Path(os.environ.get("GPUFLEET_LAB_INVENTORY", REPO / "inventories" / "lab")) / "lab.json"
+LAB_JSON = Path(os.environ.get("GPUFLEET_LAB_INVENTORY", REPO / "inventories" / "lab")) / ".lab" / "lab.json"
 
 
 @dataclass(frozen=True)
