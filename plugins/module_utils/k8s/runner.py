@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.apply import ApplyResult, apply_object
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import object_ref

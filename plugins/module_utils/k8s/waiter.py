@@ -75,7 +75,7 @@ def wait_for_rollout(client: Any, name: str, namespace: str, timeout: float, sle
             diagnosis = collect(client, deployment)
             waited = "did not complete within %ss" % timeout if remaining <= 0 else "stopped progressing"
             raise DeploymentStuck("roll out", ref, client.site, "%s: %s" % (waited, diagnosis["message"]),
-                               result={"rollout": state, "diagnosis": diagnosis})
+                                  result={"rollout": state, "diagnosis": diagnosis})
         pause(min(interval, remaining))
         interval = min(sleep, interval * POLL_GROWTH)
 
@@ -161,4 +161,4 @@ def _stuck(client: Any, deployment: Dict[str, Any], waited: str, state: Dict[str
     except K8sError as e:
         diagnosis = {"reason": "Unknown", "message": "no diagnosis: %s" % e.cause}
     return DeploymentStuck("roll out", ref, client.site, "%s: %s" % (waited, diagnosis["message"]),
-                        result={"rollout": state, "diagnosis": diagnosis})
+                           result={"rollout": state, "diagnosis": diagnosis})

@@ -148,8 +148,8 @@ def gantt(report: Dict[str, Any]) -> List[str]:
         for phase in ("deploy", "gate", "rollback"):
             timing = s["phases"].get(phase) or {}
             if timing.get("started") and timing.get("finished"):
-                section.append("    %s :%s, %s, %s" % (phase, "crit" if phase == "rollback" else "done",
-                                                      timing["started"][:23], timing["finished"][:23]))
+                kind = "crit" if phase == "rollback" else "done"
+                section.append("    %s :%s, %s, %s" % (phase, kind, timing["started"][:23], timing["finished"][:23]))
         if section:
             out.append("    section %s" % s["site"])
             out += section
