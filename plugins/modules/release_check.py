@@ -36,9 +36,11 @@ options:
   sites:
     description:
       - The inventory's sites, one entry per C(kube_api) host.
+      - When omitted (the action plugin on the controller), read from the inventory - every
+        C(kube_api) host's C(gpufleet_site), C(gpufleet_rollout_wave), C(gpufleet_gpu.product) and
+        C(gpufleet_runtime_class).
     type: list
     elements: dict
-    required: true
     suboptions:
       name:
         description: The site name (C(gpufleet_site)); the release refers to sites by it.
@@ -79,6 +81,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+fleet:
+  description:
+    - How to reach each site (C(name), C(kubeconfig), C(context)), in the shape
+      M(gpufleet.datacenter.model_versions) takes; when O(sites) was read from the inventory.
+  returned: success, when O(sites) is omitted
+  type: list
+  elements: dict
+  sample: [{name: eu-west, kubeconfig: /etc/gpufleet/eu-west.kubeconfig, context: eu-west}]
 release:
   description: The release with defaults filled in.
   returned: success
@@ -128,7 +138,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.releas
 
 ARGUMENT_SPEC = {
     "path": {"type": "path", "required": True},
-    "sites": {"type": "list", "elements": "dict", "required": True, "options": {
+    "sites": {"type": "list", "elements": "dict", "options": {
         "name": {"type": "str", "required": True},
         "host": {"type": "str", "required": True},
         "wave": {"type": "int"},
@@ -139,13 +149,23 @@ ARGUMENT_SPEC = {
 }
 
 
+def execute(params, check_mode=False, diff=False):
+    """(result, error message or None): the action plugin and main() share this."""
+    if params["sites"] is None:
+        return {}, "Failed to validate release file %s: sites is required outside the action plugin" % params["path"]
+    try:
+        result = check_release_file(params["path"], params["sites"], params["journal_dir"])
+    except ReleaseInvalid as e:
+        return {"problems": e.problems}, str(e)
+    return dict(result, changed=False), None
+
+
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = check_release_file(module.params["path"], module.params["sites"], module.params["journal_dir"])
-    except ReleaseInvalid as e:
-        module.fail_json(msg=str(e), problems=e.problems)
-    module.exit_json(changed=False, **result)
+    result, error = execute(module.params, module.check_mode)
+    if error:
+        module.fail_json(msg=error, **result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

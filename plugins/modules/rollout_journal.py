@@ -194,25 +194,26 @@ def mutation(params, now, check_mode=False):
     return mutate
 
 
-def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
-                           required_by={"phase_state": "phase"})
-    params = module.params
+REQUIRED_BY = {"phase_state": "phase"}
+
+
+def execute(params, check_mode=False, diff=False):
+    """(result, error message or None): the action plugin and main() share this."""
     if params["after"] is not None and not isinstance(params["after"], (dict, list)):
-        module.fail_json(msg="Failed to update the journal %s at site %s: after must be a mapping or a list of models"
-                         % (params["path"], params["site"]))
+        return {}, ("Failed to update the journal %s at site %s: after must be a mapping or a list of models"
+                    % (params["path"], params["site"]))
     if params["site"] is None and params["paused_after"] is None and not (params["release"] and params["fingerprint"]):
-        module.fail_json(msg="Failed to create the journal %s: release and fingerprint are required without site"
-                         % params["path"])
+        return {}, ("Failed to create the journal %s: release and fingerprint are required without site"
+                    % params["path"])
     try:
-        before, after, changed = journal_store.update(params["path"], mutation(params, datetime.now(timezone.utc), module.check_mode),
-                                                      check_mode=module.check_mode)
+        before, after, changed = journal_store.update(params["path"], mutation(params, datetime.now(timezone.utc), check_mode),
+                                                      check_mode=check_mode)
     except RolloutError as e:
-        module.fail_json(msg=str(e))
+        return {}, str(e)
     result = {"changed": changed, "journal": after}
     if params["site"]:
         result["entry"] = after["sites"][params["site"]]
-    if module._diff and changed:
+    if diff and changed:
         site = params["site"]
         result["diff"] = {
             "before": journal_store.dumps((before or {}).get("sites", {}).get(site) or {}) if site else "",
@@ -220,6 +221,14 @@ def main() -> None:
             "before_header": "%s (site %s)" % (params["path"], site) if site else "(absent)",
             "after_header": "%s (site %s)" % (params["path"], site) if site else params["path"],
         }
+    return result, None
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_by=REQUIRED_BY)
+    result, error = execute(module.params, module.check_mode, module._diff)
+    if error:
+        module.fail_json(msg=error, **result)
     module.exit_json(**result)
 
 

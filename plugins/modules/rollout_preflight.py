@@ -126,24 +126,31 @@ def argument_spec():
     return spec
 
 
+def execute(params, check_mode=False, diff=False):
+    """(result, error message or None): the action plugin and main() share this."""
+    site = params["site"]
+    try:
+        entry = site_entry(journal_store.load(params["journal"]), site) if params["journal"] else None
+    except RolloutError as e:
+        return {}, str(e)
+    try:
+        client = get_client(SiteAuth.from_params(site, params))
+    except K8sError as e:
+        # A kubeconfig we refuse (missing, insecure) is a site problem like an unreachable API.
+        return {"changed": False, "site": site, "reachable": False, "problems": [str(e)], "current": {},
+                "capacity": {}, "decision": None, "at_release": False}, None
+    result = check_site(client, site, params["models"], params["max_surge"], params["create_namespace"], entry)
+    return dict(result, changed=False), None
+
+
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     if not HAS_KUBERNETES:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=str(KUBERNETES_IMPORT_ERROR))
-    site = module.params["site"]
-    try:
-        entry = site_entry(journal_store.load(module.params["journal"]), site) if module.params["journal"] else None
-    except RolloutError as e:
-        module.fail_json(msg=str(e))
-    try:
-        client = get_client(SiteAuth.from_params(site, module.params))
-    except K8sError as e:
-        # A kubeconfig we refuse (missing, insecure) is a site problem like an unreachable API.
-        module.exit_json(changed=False, site=site, reachable=False, problems=[str(e)], current={}, capacity={},
-                         decision=None, at_release=False)
-    result = check_site(client, site, module.params["models"], module.params["max_surge"],
-                        module.params["create_namespace"], entry)
-    module.exit_json(changed=False, **result)
+    result, error = execute(module.params, module.check_mode)
+    if error:
+        module.fail_json(msg=error, **result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

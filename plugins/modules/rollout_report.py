@@ -117,16 +117,24 @@ ARGUMENT_SPEC = {
 }
 
 
+def execute(params, check_mode=False, diff=False):
+    """(result, error message or None): the action plugin and main() share this."""
+    try:
+        written = write_report(params["journal"], params["dest"], params["sites"], check_mode, params["desired"],
+                               params["commands"])
+    except RolloutError as e:
+        return {}, str(e)
+    report = written["report"]
+    return {"changed": bool(written["changed_files"]), "report": report, "status": report["status"],
+            "table": table(report), "summary": failure_summary(report), "files": written["files"]}, None
+
+
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        written = write_report(module.params["journal"], module.params["dest"], module.params["sites"],
-                               module.check_mode, module.params["desired"], module.params["commands"])
-    except RolloutError as e:
-        module.fail_json(msg=str(e))
-    report = written["report"]
-    module.exit_json(changed=bool(written["changed_files"]), report=report, status=report["status"],
-                     table=table(report), summary=failure_summary(report), files=written["files"])
+    result, error = execute(module.params, module.check_mode)
+    if error:
+        module.fail_json(msg=error, **result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -22,10 +22,11 @@ def group_by_namespace(models: List[Dict[str, Any]]) -> Dict[str, List[Dict[str,
     return groups
 
 
-def query_site(client: Any, models: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """One LIST per namespace rather than one GET per model: round trips, not models, cost time
-    on a distant site. Falls back to GETs where RBAC only grants access to named objects."""
-    rows = []
+def live_deployments(client: Any, models: List[Dict[str, Any]]) -> Dict[str, Optional[Dict[str, Any]]]:
+    """{model name: its live Deployment or None}. One LIST per namespace rather than one GET per
+    model: round trips, not models, cost time on a distant site. Falls back to GETs where RBAC
+    only grants access to named objects."""
+    live: Dict[str, Optional[Dict[str, Any]]] = {}
     for namespace, wanted in group_by_namespace(models).items():
         try:
             found = {(d.get("metadata") or {}).get("name"): d for d in client.list("Deployment", namespace)}
@@ -33,8 +34,13 @@ def query_site(client: Any, models: List[Dict[str, Any]]) -> List[Dict[str, Any]
             if e.status != 403:
                 raise
             found = {m["name"]: client.get("Deployment", m["name"], namespace) for m in wanted}
-        rows.extend(observe(client.site, m, found.get(m["name"])) for m in wanted)
-    return rows
+        live.update({m["name"]: found.get(m["name"]) for m in wanted})
+    return live
+
+
+def query_site(client: Any, models: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    live = live_deployments(client, models)
+    return [observe(client.site, m, live[m["name"]]) for m in models]
 
 
 def _run_site(future: Future, auth: SiteAuth, models: List[Dict[str, Any]],

@@ -107,13 +107,13 @@ def wait_for_all(client: Any, refs: List[Tuple[str, str]], deadline: float, slee
     last_error: Optional[K8sError] = None
     while True:
         still = []
+        listed = _list_pending(client, pending)
         for namespace, name in pending:
-            try:
-                deployment = client.get("Deployment", name, namespace)
-            except ApiError as e:
-                last_error = e
+            if isinstance(listed, ApiError):
+                last_error = listed
                 still.append((namespace, name))
                 continue
+            deployment = listed.get((namespace, name))
             if deployment is None:
                 raise DeploymentStuck("roll out", object_ref("Deployment", name, namespace), client.site,
                                       "the Deployment disappeared while waiting")
@@ -140,6 +140,18 @@ def wait_for_all(client: Any, refs: List[Tuple[str, str]], deadline: float, slee
             next_report = now + progress_every
         pause(max(0.0, min(interval, deadline - clock())))
         interval = min(sleep, interval * POLL_GROWTH)
+
+
+def _list_pending(client: Any, pending: List[Tuple[str, str]]) -> Any:
+    """{(namespace, name): Deployment} with one LIST per namespace, or the ApiError of a failed poll."""
+    found: Dict[Tuple[str, str], Dict[str, Any]] = {}
+    try:
+        for namespace in sorted({ns for ns, _name in pending}):
+            for d in client.list("Deployment", namespace):
+                found[(namespace, (d.get("metadata") or {}).get("name"))] = d
+    except ApiError as e:
+        return e
+    return found
 
 
 def _cause(client: Any, deployment: Optional[Dict[str, Any]], error: Optional[K8sError]) -> str:

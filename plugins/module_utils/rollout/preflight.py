@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.fleet import live_deployments
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import selector_labels
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import snapshot
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.capacity import (
@@ -53,7 +54,7 @@ def check_site(client: Any, site: str, models: List[Dict[str, Any]], surge: int,
             if client.get("Namespace", namespace) is None and not create_namespace:
                 result["problems"].append("site %s has no namespace %s and policy.create_namespace is false"
                                           % (site, namespace))
-        current = {m["name"]: snapshot(client.get("Deployment", m["name"], m["namespace"])) for m in models}
+        current = {name: snapshot(d) for name, d in live_deployments(client, models).items()}
         pods = list_pods(client)
     except K8sError as e:
         result["problems"].append(str(e))

@@ -34,7 +34,12 @@ def pod(node_name, gpus, labels=None):
 
 def client(nodes, pods, live=None, namespace=True):
     c = Mock()
-    c.list.side_effect = lambda kind, **kw: {"Node": nodes}[kind]
+    def listing(kind, namespace=None, **_kw):
+        if kind == "Deployment":
+            return [dict(live, metadata=dict(live["metadata"], name="chat"))] if live else []
+        return {"Node": nodes}[kind]
+
+    c.list.side_effect = listing
     c.pods = pods
     c.get.side_effect = lambda kind, name, namespace_=None: (
         {"metadata": {"name": name}} if kind == "Namespace" and namespace else live if kind == "Deployment" else None)

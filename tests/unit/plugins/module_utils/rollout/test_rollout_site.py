@@ -63,7 +63,11 @@ class FakeApi:
         return self.objects.pop((kind, name), None) is not None
 
     def list(self, kind, namespace=None, label_selector=None, field_selector=None):
-        return []
+        self._check(kind, None, namespace)
+        if kind != "Deployment":
+            return []
+        return [self.get(kind, name, namespace) for (k, name), obj in list(self.objects.items())
+                if k == kind and obj["metadata"].get("namespace") == namespace]
 
     def version(self, name="chat"):
         d = self.objects.get(("Deployment", name))
