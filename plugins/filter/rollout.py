@@ -53,7 +53,28 @@ def plan_table(release_check, preflights):
                             release_check["release"]["policy"]["max_surge"]))
 
 
+def todo_plan(plan, preflights, paused=False, promote=False):
+    """{hosts, serial}: the sites this run deploys to, in batch order, and the batch sizes.
+
+    A site its preflight decided to skip (done and verified) is left out, and a batch left empty
+    goes, so a no-op re-run starts no rollout play at all. While the release is paused and not
+    promoted, nothing rolls.
+    """
+    deploy = {p["site"]: p for p in preflights if isinstance(p, dict) and p.get("site")
+              and (p.get("decision") or {}).get("action") == "deploy"}
+    if paused and not promote:
+        return {"hosts": [], "serial": []}
+    hosts, serial = [], []
+    host_of = dict(zip([s for b in plan["batches"] for s in b["sites"]], plan["hosts"]))
+    for batch in plan["batches"]:
+        todo = [host_of[s] for s in batch["sites"] if s in deploy]
+        if todo:
+            hosts += todo
+            serial.append(len(todo))
+    return {"hosts": hosts, "serial": serial}
+
+
 class FilterModule:
     def filters(self):
         return {"last_read": last_read, "pause_here": pause_here, "plan_table": plan_table,
-                "preflight_problems": preflight_problems}
+                "preflight_problems": preflight_problems, "todo_plan": todo_plan}

@@ -1,7 +1,7 @@
 """The rollout playbook's filters: which read of a site is the latest, and where a run pauses."""
 import pytest
 
-from ansible_collections.gpufleet.datacenter.plugins.filter.rollout import last_read, pause_here
+from ansible_collections.gpufleet.datacenter.plugins.filter.rollout import last_read, pause_here, todo_plan
 
 BATCHES = [{"label": "canary", "sites": ["eu"]}, {"label": "wave 2", "sites": ["us", "apac"]},
            {"label": "wave 3", "sites": ["sa"]}]
@@ -31,3 +31,20 @@ def test_last_read_prefers_the_rollback_then_the_step_then_the_preflight():
 ])
 def test_pause_here(mode, site, deployed, promote, expected):
     assert pause_here({"pause_after": mode}, BATCHES, site, deployed, promote) is expected
+
+
+PLAN = {"batches": BATCHES, "hosts": ["api-eu", "api-us", "api-apac", "api-sa"]}
+
+
+def preflight(site, action):
+    return {"site": site, "decision": {"action": action}}
+
+
+def test_todo_plan_leaves_out_done_sites_and_empty_batches():
+    all_deploy = [preflight(s, "deploy") for s in ("eu", "us", "apac", "sa")]
+    assert todo_plan(PLAN, all_deploy) == {"hosts": ["api-eu", "api-us", "api-apac", "api-sa"], "serial": [1, 2, 1]}
+    resumed = [preflight("eu", "skip"), preflight("us", "skip"), preflight("apac", "deploy"), preflight("sa", "deploy")]
+    assert todo_plan(PLAN, resumed) == {"hosts": ["api-apac", "api-sa"], "serial": [1, 1]}
+    assert todo_plan(PLAN, [preflight(s, "skip") for s in ("eu", "us", "apac", "sa")]) == {"hosts": [], "serial": []}
+    assert todo_plan(PLAN, all_deploy, paused=True) == {"hosts": [], "serial": []}
+    assert todo_plan(PLAN, resumed, paused=True, promote=True)["hosts"] == ["api-apac", "api-sa"]
