@@ -62,12 +62,20 @@ def project(obj: Any, shape: Any) -> Any:
     return obj
 
 
+# Marks "the caller has not read the live object": None already means "it does not exist".
+NOT_READ: Any = object()
+
+
 def apply_object(client: Any, manifest: Dict[str, Any], field_manager: str, check_mode: bool,
-                 force: bool = True) -> ApplyResult:
-    """Decide with a dry run, then apply for real only when something changes and not in check mode."""
+                 force: bool = True, live: Any = NOT_READ) -> ApplyResult:
+    """Decide with a dry run, then apply for real only when something changes and not in check mode.
+
+    live: the object as the caller just read it (saves a round trip), else it is read here.
+    """
     meta = manifest["metadata"]
     kind, name, namespace = manifest["kind"], meta["name"], meta.get("namespace")
-    live = client.get(kind, name, namespace)
+    if live is NOT_READ:
+        live = client.get(kind, name, namespace)
     predicted = client.apply(manifest, field_manager, force=force, dry_run=True)
     changed = live is None or comparable(live) != comparable(predicted)
     result = predicted

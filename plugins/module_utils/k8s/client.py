@@ -145,6 +145,8 @@ def build_configuration(auth: SiteAuth) -> "k8s_client.Configuration":
             "give ca_cert (the API server's CA bundle) instead",
         )
     configuration.retries = retry_policy(auth.api_retries)
+    # A site step applies up to 16 models at once; each thread keeps its connection.
+    configuration.connection_pool_maxsize = max(configuration.connection_pool_maxsize or 0, 16)
     return configuration
 
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.apply import ApplyResult, apply_object
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import object_ref
@@ -36,8 +36,10 @@ class DeployRunner:
     """Holds the partial result so a failure at any step still reports what was done."""
 
     def __init__(self, client: Any, params: Dict[str, Any], check_mode: bool,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, namespaces: Optional[Set[str]] = None):
         self.client = client
+        # Namespaces known to exist, shared by the runners of one site step: one check, not one per model.
+        self.namespaces = namespaces if namespaces is not None else set()
         self.params = params
         self.check_mode = check_mode
         self.clock = clock
@@ -74,7 +76,8 @@ class DeployRunner:
     def ensure_namespace(self) -> bool:
         """True when the namespace exists (or was created); False in check mode when it would be."""
         namespace = self.params["namespace"]
-        if self.client.get("Namespace", namespace) is not None:
+        if namespace in self.namespaces or self.client.get("Namespace", namespace) is not None:
+            self.namespaces.add(namespace)
             return True
         if not self.params.get("create_namespace"):
             raise PolicyError("deploy", self.ref, self.site,
@@ -83,6 +86,7 @@ class DeployRunner:
             self.record([planned(build_namespace(namespace))])
             return False
         self.record([apply_object(self.client, build_namespace(namespace), self.params["field_manager"], False)])
+        self.namespaces.add(namespace)
         return True
 
     def record(self, results: List[ApplyResult]) -> None:
@@ -99,7 +103,9 @@ class DeployRunner:
             self.record([planned(m) for m in manifests.values()])
             return
         results = [apply_object(self.client, m, self.params["field_manager"], self.check_mode,
-                                force=self.params.get("force_conflicts", True)) for m in manifests.values()]
+                                force=self.params.get("force_conflicts", True),
+                                **({"live": live} if m["kind"] == "Deployment" else {}))
+                   for m in manifests.values()]
         self.record(results)
         deployment = results[0].result
         self.result.update(self.flatten(rollout_state(deployment)))

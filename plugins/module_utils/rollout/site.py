@@ -34,7 +34,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.resume
 
 FIELD_MANAGER = "gpufleet.datacenter"
 DEFAULT_RUNTIME_CLASS = "nvidia"
-APPLY_WORKERS = 8
+APPLY_WORKERS = 16
 
 
 class StepFailed(Exception):
@@ -163,19 +163,19 @@ class SiteStep:
         first model that failed and its cause."""
         client = self.bounded(deadline)
         started = self.clock()
+        namespaces: set = set()
 
-        def one(params: Dict[str, Any]) -> Dict[str, Any]:
+        def one(params: Dict[str, Any]) -> Any:
             params = dict(params, wait_timeout=max(0.0, deadline - self.clock()))
-            return DeployRunner(client, params, self.check_mode, clock=self.clock).run()
+            try:
+                return DeployRunner(client, params, self.check_mode, clock=self.clock, namespaces=namespaces).run()
+            except K8sError as e:
+                return e
 
-        outcomes: List[Any] = []
+        # The first model alone: it checks (or creates) the namespace once for all the others.
+        outcomes: List[Any] = [one(params_list[0])] if params_list else []
         with ThreadPoolExecutor(max_workers=max(1, min(APPLY_WORKERS, len(params_list)))) as pool:
-            futures = [pool.submit(one, params) for params in params_list]
-            for future in futures:
-                try:
-                    outcomes.append(future.result())
-                except K8sError as e:
-                    outcomes.append(e)
+            outcomes += list(pool.map(one, params_list[1:]))
         failed = [e for e in outcomes if isinstance(e, K8sError)]
         results = [r for r in outcomes if not isinstance(r, K8sError)]
         for result in results:

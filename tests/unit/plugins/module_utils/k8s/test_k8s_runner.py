@@ -149,3 +149,15 @@ def test_snapshot_helpers():
     assert previous(None) is None
     assert previous(d) == {"version": "1.0", "image": "registry.example.com/serving/triton:24.05",
                            "revision": 2, "replicas": 2}
+
+
+def test_runners_of_one_step_check_the_namespace_once_and_read_the_deployment_once(deploy_params):
+    api = ApiState(NAMESPACE)
+    deploy_params["wait"] = False
+    known = set()
+    for name in ("a", "b", "c"):
+        DeployRunner(api.client, dict(deploy_params, name=name), check_mode=False, namespaces=known).run()
+    gets = [c.args[:2] for c in api.client.get.call_args_list]
+    assert gets.count(("Namespace", "serving")) == 1 and known == {"serving"}
+    assert gets.count(("Deployment", "b")) == 1, "the runner's own read is handed to the apply"
+    assert gets.count(("Service", "b")) == 1
