@@ -5,6 +5,7 @@ task names none (see plugin_utils/in_process.py)."""
 
 from __future__ import annotations
 
+from ansible.utils.display import Display
 from ansible_collections.gpufleet.datacenter.plugins.modules.release_check import ARGUMENT_SPEC, execute
 from ansible_collections.gpufleet.datacenter.plugins.plugin_utils.in_process import InProcessAction
 
@@ -36,4 +37,6 @@ class ActionModule(InProcessAction):
         result = super().run(tmp, task_vars)
         if fleet is not None and not result.get("failed"):
             result["fleet"] = fleet
+        if not result.get("failed"):
+            Display().display(result["summary"])
         return result

@@ -4,10 +4,25 @@
 
 from __future__ import annotations
 
+from ansible.utils.display import Display
 from ansible_collections.gpufleet.datacenter.plugins.modules.rollout_preflight import argument_spec, execute
 from ansible_collections.gpufleet.datacenter.plugins.plugin_utils.in_process import InProcessAction
+
+
+def verdict(result):
+    """`lab-eu: deploy - not started`, or the site's problems: one line per site for the operator."""
+    if result.get("problems"):
+        return "%s: PROBLEM: %s" % (result.get("site"), "; ".join(result["problems"]))
+    decision = result.get("decision") or {}
+    return "%s: %s - %s" % (result.get("site"), decision.get("action"), decision.get("reason"))
 
 
 class ActionModule(InProcessAction):
     argument_spec = staticmethod(argument_spec)
     execute = staticmethod(execute)
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        if not result.get("failed"):
+            Display().display("  " + verdict(result))
+        return result

@@ -30,8 +30,8 @@ attributes:
 options:
   path:
     description:
-      - The release file (YAML).
-    type: path
+      - The release file (YAML). An empty value fails with the command line that gives one.
+    type: str
     required: true
   sites:
     description:
@@ -61,12 +61,17 @@ options:
           - The site's RuntimeClass for GPU pods (C(gpufleet_runtime_class)), used when the release names none;
             V(none) for no RuntimeClass.
         type: str
+  reports_dir:
+    description:
+      - Where the rollout writes its reports; returned as RV(reports_dir).
+      - Default C(reports) under the current directory.
+    type: path
   journal_dir:
     description:
       - Directory holding rollout journals; the result's RV(journal) is a file in it named after
         the release and its content fingerprint, so an edited release is a new rollout.
+      - Default C(journal) under O(reports_dir).
     type: path
-    required: true
 """
 
 EXAMPLES = r"""
@@ -81,6 +86,23 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+summary:
+  description: The plan in one line (release, models, on_failure, batches, journal); the action plugin prints it.
+  returned: success
+  type: str
+  sample: "Release chat-2026-11 (1 model(s)), on failure rollback_site: canary: eu-west -> wave 2: us-east; journal ..."
+path:
+  description: The release file, as an absolute path.
+  returned: success
+  type: str
+reports_dir:
+  description: Where the rollout writes its reports (O(reports_dir) or its default).
+  returned: success
+  type: str
+journal_dir:
+  description: Where the release's journal lives (O(journal_dir) or its default).
+  returned: success
+  type: str
 fleet:
   description:
     - How to reach each site (C(name), C(kubeconfig), C(context)), in the shape
@@ -131,13 +153,16 @@ problems:
 """
 
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import ReleaseInvalid
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.release_file import check_release_file
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.release_file import (
+    check_release_file, plan_summary)
 
 ARGUMENT_SPEC = {
-    "path": {"type": "path", "required": True},
+    "path": {"type": "str", "required": True},
     "sites": {"type": "list", "elements": "dict", "options": {
         "name": {"type": "str", "required": True},
         "host": {"type": "str", "required": True},
@@ -145,19 +170,26 @@ ARGUMENT_SPEC = {
         "gpu_product": {"type": "str"},
         "runtime_class": {"type": "str"},
     }},
-    "journal_dir": {"type": "path", "required": True},
+    "journal_dir": {"type": "path"},
+    "reports_dir": {"type": "path"},
 }
 
 
 def execute(params, check_mode=False, diff=False):
     """(result, error message or None): the action plugin and main() share this."""
+    if not params["path"]:
+        return {}, "Failed to start the rollout: no release file given. Run with -e release=releases/<name>.yml"
     if params["sites"] is None:
         return {}, "Failed to validate release file %s: sites is required outside the action plugin" % params["path"]
+    path = os.path.realpath(os.path.expanduser(params["path"]))
+    reports_dir = params["reports_dir"] or os.path.join(os.getcwd(), "reports")
+    journal_dir = params["journal_dir"] or os.path.join(reports_dir, "journal")
     try:
-        result = check_release_file(params["path"], params["sites"], params["journal_dir"])
+        result = check_release_file(path, params["sites"], journal_dir)
     except ReleaseInvalid as e:
         return {"problems": e.problems}, str(e)
-    return dict(result, changed=False), None
+    result = dict(result, changed=False, path=path, reports_dir=reports_dir, journal_dir=journal_dir)
+    return dict(result, summary=plan_summary(result)), None
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ with all of them listed, before any site changes.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
@@ -47,18 +48,25 @@ def check_site(client: Any, site: str, models: List[Dict[str, Any]], surge: int,
     """{reachable, problems, current, capacity, decision} for one site."""
     result: Dict[str, Any] = {"site": site, "reachable": False, "problems": [], "current": {}, "capacity": {},
                               "decision": None, "at_release": False}
+    def missing_namespaces() -> List[str]:
+        return [ns for ns in sorted({m["namespace"] for m in models}) if client.get("Namespace", ns) is None]
+
     try:
         nodes = client.list("Node")
         result["reachable"] = True
-        for namespace in sorted({m["namespace"] for m in models}):
-            if client.get("Namespace", namespace) is None and not create_namespace:
-                result["problems"].append("site %s has no namespace %s and policy.create_namespace is false"
-                                          % (site, namespace))
-        current = {name: snapshot(d) for name, d in live_deployments(client, models).items()}
-        pods = list_pods(client)
+        # The other reads are independent: on a distant site, one round trip instead of three.
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            missing = pool.submit(missing_namespaces)
+            live = pool.submit(live_deployments, client, models)
+            listed = pool.submit(list_pods, client)
+            absent, current, pods = missing.result(), live.result(), listed.result()
     except K8sError as e:
         result["problems"].append(str(e))
         return result
+    current = {name: snapshot(d) for name, d in current.items()}
+    if not create_namespace:
+        result["problems"] += ["site %s has no namespace %s and policy.create_namespace is false" % (site, namespace)
+                               for namespace in absent]
     result["current"] = current
     result["capacity"] = free_by_product(nodes, pods)
     result["problems"] += capacity_problems(site, _needs(models, current, pods, surge), result["capacity"])

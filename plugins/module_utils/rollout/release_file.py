@@ -67,3 +67,13 @@ def check_release_file(path: str, site_list: List[Dict[str, Any]], journal_dir: 
         "desired": desired,
         "journal": journal_path(journal_dir, release["name"], digest),
     }
+
+
+def plan_summary(result: Dict[str, Any]) -> str:
+    """`Release r (1 model(s)), on failure rollback_site: canary: eu -> wave 2: us; journal ...`"""
+    release = result["release"]
+    batches = " -> ".join("%s: %s" % (b["label"], ", ".join(b["sites"])) for b in result["plan"]["batches"])
+    return "Release %s (%d model(s)), on failure %s%s: %s; journal %s" % (
+        release["name"], len(release["models"]), release["policy"]["on_failure"],
+        ", pause after %s" % release["policy"]["pause_after"] if release["policy"].get("pause_after") not in (None, "none") else "",
+        batches, result["journal"])

@@ -22,10 +22,22 @@ def run(capsys, path, sites=None, journal_dir="/tmp/j"):
     return exit_.value.code, json.loads(capsys.readouterr().out)
 
 
-def test_argument_spec():
-    spec = release_check.ARGUMENT_SPEC
-    assert spec["path"] == {"type": "path", "required": True}
-    assert set(spec["sites"]["options"]) == {"name", "host", "wave", "gpu_product", "runtime_class"}
+def test_no_release_file_names_the_command_line_that_gives_one(capsys):
+    with patch_module_args({"path": "", "sites": SITES}), pytest.raises(SystemExit) as exit_:
+        release_check.main()
+    result = json.loads(capsys.readouterr().out)
+    assert exit_.value.code == 1 and "Run with -e release=releases/<name>.yml" in result["msg"]
+
+
+def test_reports_and_journal_directories_default_under_the_current_directory(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with patch_module_args({"path": os.path.join(FIXTURES, "valid.yml"), "sites": SITES}), \
+            pytest.raises(SystemExit):
+        release_check.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["reports_dir"] == str(tmp_path / "reports")
+    assert result["journal"].startswith(str(tmp_path / "reports" / "journal") + "/chat-2026-11-")
+    assert result["summary"].startswith("Release chat-2026-11 (2 model(s)), on failure rollback_all: canary: eu")
 
 
 def test_valid_release_returns_plan_models_and_journal(capsys):
