@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan import upgrade_order
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan_table import plan_rows, render
 
 # The latest read of a site wins: a rollback_all after the site's step, the step after preflight.
@@ -74,7 +75,15 @@ def todo_plan(plan, preflights, paused=False, promote=False):
     return {"hosts": hosts, "serial": serial}
 
 
+def upgrade_plan(play_hosts, hostvars, groups, batch=1):
+    """upgrade.yml's order from the play's hosts: the rollout's site order, agents in batches."""
+    hosts = [{"name": h, "site": hostvars[h].get("gpufleet_site"), "wave": hostvars[h].get("gpufleet_rollout_wave")}
+             for h in play_hosts]
+    return upgrade_order(hosts, groups, batch)
+
+
 class FilterModule:
     def filters(self):
         return {"last_read": last_read, "pause_here": pause_here, "plan_table": plan_table,
-                "preflight_problems": preflight_problems, "todo_plan": todo_plan}
+                "preflight_problems": preflight_problems, "todo_plan": todo_plan,
+                "upgrade_plan": upgrade_plan}

@@ -13,10 +13,15 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 
+def site_order(sites: Dict[str, Dict[str, Any]]) -> List[str]:
+    """Sites by inventory rollout wave, then name: the order a rollout and an upgrade both follow."""
+    return sorted(sites, key=lambda s: (sites[s].get("wave") or 0, s))
+
+
 def _waves(policy: Dict[str, Any], sites: Dict[str, Dict[str, Any]]) -> List[List[str]]:
     if policy.get("waves"):
         return [list(wave) for wave in policy["waves"]]
-    ordered = sorted(sites, key=lambda s: (sites[s].get("wave") or 0, s))
+    ordered = site_order(sites)
     if policy.get("sites_per_wave"):
         size = policy["sites_per_wave"]
         return [ordered[i:i + size] for i in range(0, len(ordered), size)]
@@ -43,3 +48,25 @@ def plan_batches(policy: Dict[str, Any], sites: Dict[str, Dict[str, Any]]) -> Di
         "hosts": [sites[s]["host"] for batch in batches for s in batch],
         "serial": [len(batch) for batch in batches],
     }
+
+
+def upgrade_order(hosts: List[Dict[str, Any]], groups: Dict[str, List[str]], batch: int) -> Dict[str, Any]:
+    """A rolling upgrade's order: site by site in rollout order; within a site, hosts in inventory order.
+
+    hosts: [{name, site, wave}] in inventory order. Returns the k3s servers, the agents with their
+    batch sizes (never mixing two sites in a batch), and the GPU hosts.
+    """
+    batch = max(1, int(batch))
+    sites: Dict[str, Dict[str, Any]] = {}
+    for host in hosts:
+        sites.setdefault(host["site"], {"wave": host.get("wave")})
+    plan: Dict[str, Any] = {"servers": [], "agents": [], "agent_serial": [], "gpu": []}
+    for site in site_order(sites):
+        in_site = [h["name"] for h in hosts if h["site"] == site]
+        agents = [n for n in in_site if n in groups.get("k3s_agent", [])]
+        plan["servers"] += [n for n in in_site if n in groups.get("k3s_server", [])]
+        plan["agents"] += agents
+        plan["gpu"] += [n for n in in_site if n in groups.get("gpu", [])]
+        plan["agent_serial"] += [batch] * (len(agents) // batch) + ([len(agents) % batch] if len(agents) % batch else [])
+    plan["agent_serial"] = plan["agent_serial"] or [1]
+    return plan

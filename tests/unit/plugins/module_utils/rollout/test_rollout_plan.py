@@ -30,3 +30,19 @@ def test_sites_sharing_an_inventory_wave_roll_together(sites):
     plan = plan_batches({}, sites)
     assert [b["sites"] for b in plan["batches"]] == [["eu"], ["apac", "us"]]
     assert plan["serial"] == [1, 2]
+
+
+def test_upgrade_order_follows_the_rollout_site_order_and_never_mixes_sites_in_a_batch():
+    from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan import upgrade_order
+    hosts = [{"name": "us-s1", "site": "us", "wave": 2}, {"name": "us-a1", "site": "us", "wave": 2},
+             {"name": "eu-s1", "site": "eu", "wave": 1}, {"name": "eu-a1", "site": "eu", "wave": 1},
+             {"name": "eu-a2", "site": "eu", "wave": 1}, {"name": "eu-a3", "site": "eu", "wave": 1},
+             {"name": "ap-a1", "site": "ap", "wave": 2}]
+    groups = {"k3s_server": ["us-s1", "eu-s1"], "k3s_agent": ["us-a1", "eu-a1", "eu-a2", "eu-a3", "ap-a1"],
+              "gpu": ["eu-a2", "us-a1"]}
+    plan = upgrade_order(hosts, groups, 2)
+    assert plan["servers"] == ["eu-s1", "us-s1"]
+    assert plan["agents"] == ["eu-a1", "eu-a2", "eu-a3", "ap-a1", "us-a1"]
+    assert plan["agent_serial"] == [2, 1, 1, 1]
+    assert plan["gpu"] == ["eu-a2", "us-a1"]
+    assert upgrade_order([], groups, 3) == {"servers": [], "agents": [], "agent_serial": [1], "gpu": []}
