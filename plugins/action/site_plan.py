@@ -1,12 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run site_plan on the controller, reading the plan from the inventory when none is given."""
+"""Run site_plan on the controller, reading the plan from the inventory when none is given; the
+module's own execute() judges it, so the module and the action are one implementation."""
 
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.site_plan import summarize, validate_plan
-from ansible_collections.gpufleet.datacenter.plugins.modules.site_plan import ARGUMENT_SPEC
+from ansible_collections.gpufleet.datacenter.plugins.modules.site_plan import ARGUMENT_SPEC, execute
 
 SITE_VARS = (
     "gpufleet_region",
@@ -58,14 +58,11 @@ class ActionModule(ActionBase):
         errors = []
         if args.get("sites") is None:
             sites, hosts, errors = plan_from_inventory(task_vars["groups"], task_vars["hostvars"])
-        else:
-            sites, hosts = args["sites"], args["hosts"]
-        errors += validate_plan(sites, hosts)
+            args = dict(args, sites=sites, hosts=hosts)
+        outcome, error = execute(args, errors)
+        result.update(outcome)
         result["changed"] = False
-        result["errors"] = errors
-        if errors:
+        if error:
             result["failed"] = True
-            result["msg"] = "Site plan has %d error(s):\n%s" % (len(errors), "\n".join(errors))
-        else:
-            result["sites"] = summarize(sites, hosts)
+            result["msg"] = error
         return result

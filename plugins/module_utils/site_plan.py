@@ -10,14 +10,18 @@ errors instead of raising, because an operator fixing an inventory wants all pro
 from __future__ import annotations
 
 import re
+import traceback
 from itertools import combinations
 from urllib.parse import urlparse
 
 try:
     import netaddr
     HAS_NETADDR = True
+    NETADDR_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - reported by the module
     HAS_NETADDR = False
+    # Captured where the import failed: formatted later, there is no exception left to show.
+    NETADDR_IMPORT_ERROR = traceback.format_exc()
 
 REQUIRED_SITE_VARS = (
     "gpufleet_region",

@@ -31,7 +31,7 @@ options:
   path:
     description:
       - The release file (YAML). An empty value fails with the command line that gives one.
-    type: str
+    type: path
     required: true
   sites:
     description:
@@ -162,7 +162,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.releas
     check_release_file, plan_summary)
 
 ARGUMENT_SPEC = {
-    "path": {"type": "str", "required": True},
+    "path": {"type": "path", "required": True},
     "sites": {"type": "list", "elements": "dict", "options": {
         "name": {"type": "str", "required": True},
         "host": {"type": "str", "required": True},
@@ -181,7 +181,7 @@ def execute(params, check_mode=False, diff=False):
         return {}, "Failed to start the rollout: no release file given. Run with -e release=releases/<name>.yml"
     if params["sites"] is None:
         return {}, "Failed to validate release file %s: sites is required outside the action plugin" % params["path"]
-    path = os.path.realpath(os.path.expanduser(params["path"]))
+    path = os.path.realpath(params["path"])
     reports_dir = params["reports_dir"] or os.path.join(os.getcwd(), "reports")
     journal_dir = params["journal_dir"] or os.path.join(reports_dir, "journal")
     try:

@@ -123,16 +123,13 @@ errors:
     - "site us-east: gpufleet_network.pod_cidr 10.42.0.0/16 overlaps site eu-west gpufleet_network.pod_cidr 10.42.0.0/16"
 """
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.site_plan import (
     HAS_NETADDR,
+    NETADDR_IMPORT_ERROR,
     summarize,
     validate_plan,
 )
-
-NETADDR_IMPORT_ERROR = None if HAS_NETADDR else traceback.format_exc()
 
 ARGUMENT_SPEC = dict(
     sites=dict(type="dict"),
@@ -150,19 +147,27 @@ ARGUMENT_SPEC = dict(
 )
 
 
+def execute(params, errors=None):
+    """(result, error message or None) for the given plan: the action plugin and main() share this.
+
+    errors: problems already found while reading the plan (the action plugin's inventory read).
+    """
+    if not HAS_NETADDR:
+        return {"exception": NETADDR_IMPORT_ERROR}, missing_required_lib("netaddr")
+    sites = params["sites"] or {}
+    hosts = params["hosts"] or []
+    errors = list(errors or []) + validate_plan(sites, hosts)
+    if errors:
+        return {"changed": False, "errors": errors}, "Site plan has %d error(s):\n%s" % (len(errors), "\n".join(errors))
+    return {"changed": False, "sites": summarize(sites, hosts), "errors": []}, None
+
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if not HAS_NETADDR:
-        module.fail_json(msg=missing_required_lib("netaddr"), exception=NETADDR_IMPORT_ERROR)
-    sites = module.params["sites"] or {}
-    hosts = module.params["hosts"]
-    errors = validate_plan(sites, hosts)
-    if errors:
-        module.fail_json(
-            msg="Site plan has %d error(s):\n%s" % (len(errors), "\n".join(errors)),
-            errors=errors,
-        )
-    module.exit_json(changed=False, sites=summarize(sites, hosts), errors=[])
+    result, error = execute(module.params)
+    if error:
+        module.fail_json(msg=error, **result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

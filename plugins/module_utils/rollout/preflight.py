@@ -48,6 +48,7 @@ def check_site(client: Any, site: str, models: List[Dict[str, Any]], surge: int,
     """{reachable, problems, current, capacity, decision} for one site."""
     result: Dict[str, Any] = {"site": site, "reachable": False, "problems": [], "current": {}, "capacity": {},
                               "decision": None, "at_release": False}
+
     def missing_namespaces() -> List[str]:
         return [ns for ns in sorted({m["namespace"] for m in models}) if client.get("Namespace", ns) is None]
 

@@ -34,6 +34,7 @@ def pod(node_name, gpus, labels=None):
 
 def client(nodes, pods, live=None, namespace=True):
     c = Mock()
+
     def listing(kind, namespace=None, **_kw):
         if kind == "Deployment":
             return [dict(live, metadata=dict(live["metadata"], name="chat"))] if live else []
