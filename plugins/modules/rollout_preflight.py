@@ -65,6 +65,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+timing:
+  description: When the site's preflight started and finished (UTC), for the journal's preflight phase.
+  returned: when reachable
+  type: dict
+  sample: {started: "2026-12-01T10:00:00.125000Z", finished: "2026-12-01T10:00:00.480000Z"}
 site:
   description: The site.
   returned: always
@@ -103,6 +108,8 @@ decision:
   sample: {action: deploy, reason: not started, before: {chat-llm: {exists: false}}}
 """
 
+from datetime import datetime, timezone
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.args import auth_arg_spec
@@ -111,7 +118,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client imp
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import RolloutError
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import site_entry
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import iso, site_entry
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.preflight import check_site
 
 
@@ -139,8 +146,9 @@ def execute(params, check_mode=False, diff=False):
         # A kubeconfig we refuse (missing, insecure) is a site problem like an unreachable API.
         return {"changed": False, "site": site, "reachable": False, "problems": [str(e)], "current": {},
                 "capacity": {}, "decision": None, "at_release": False}, None
+    started = iso(datetime.now(timezone.utc))
     result = check_site(client, site, params["models"], params["max_surge"], params["create_namespace"], entry)
-    return dict(result, changed=False), None
+    return dict(result, changed=False, timing={"started": started, "finished": iso(datetime.now(timezone.utc))}), None
 
 
 def main() -> None:

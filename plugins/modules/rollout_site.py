@@ -74,6 +74,11 @@ options:
         (the playbook's C(rollback_all) takes the sites that got or were getting the release).
     type: list
     elements: str
+  preflight_timing:
+    description:
+      - When the site's preflight started and finished (RV(gpufleet.datacenter.rollout_preflight#module:timing)),
+        recorded as the journal's preflight phase of this run.
+    type: dict
   prometheus_url:
     description: The site's Prometheus, usually C(gpufleet_prometheus_url), when C(policy.prometheus.url) is not set.
     type: str
@@ -189,6 +194,7 @@ def argument_spec():
         "before": {"type": "dict"},
         "only_statuses": {"type": "list", "elements": "str"},
         "prometheus_url": {"type": "str"},
+        "preflight_timing": {"type": "dict"},
     })
     return spec
 

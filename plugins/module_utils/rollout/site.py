@@ -253,13 +253,18 @@ class SiteStep:
         return {"name": "soak", "ok": True, "detail": "%ss, still %s" % (seconds, versions_of(current))}
 
     # -- the sequences --------------------------------------------------------------------
-    def rollout(self, before: Dict[str, Any]) -> Dict[str, Any]:
-        """Deploy, wait, gate; on failure roll back per policy. Returns the result dict."""
+    def rollout(self, before: Dict[str, Any], preflight: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """Deploy, wait, gate; on failure roll back per policy. Returns the result dict.
+
+        preflight: {started, finished} of this run's preflight of the site, journaled with the rest.
+        """
         started_at = iso(self.now())
         timeout = float(self.policy["wait_timeout"])
         deadline = self.clock() + timeout
-        self.record({"host": self.host, "status": "deploying", "before": before,
-                     "phases": {"deploy": {"started": started_at}, "gate": None, "rollback": None}})
+        phases: Dict[str, Any] = {"deploy": {"started": started_at}, "gate": None, "rollback": None}
+        if preflight and preflight.get("started") and preflight.get("finished"):
+            phases["preflight"] = {"started": preflight["started"], "finished": preflight["finished"]}
+        self.record({"host": self.host, "status": "deploying", "before": before, "phases": phases})
         params = [deploy_params(m, self.policy, timeout) for m in self.models]
         gates: List[Dict[str, Any]] = []
         try:
@@ -350,7 +355,7 @@ def run_site(client: Any, params: Dict[str, Any], check_mode: bool,
                     progress=progress)
     action = params.get("action", "deploy")
     if action == "deploy":
-        return step.rollout(params.get("before") or {})
+        return step.rollout(params.get("before") or {}, params.get("preflight_timing"))
     if action == "read":
         entry = ((journal_store.load(params["journal"]) if params.get("journal") else None) or {}).get("sites", {})
         return step.result((entry.get(params["site"]) or {}).get("status", "pending"))

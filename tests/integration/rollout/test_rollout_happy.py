@@ -22,7 +22,7 @@ def test_happy_path_rolls_every_site_and_rerun_changes_nothing(lab, rollout):
     assert [s["batch"] for s in report["sites"]] == ["canary", "wave 2", "wave 3"]
     assert all(s["status"] == "verified" and s["running_now"] == "%s=1.0.0" % rollout.model for s in report["sites"])
     assert all(s["versions_before"] == "%s=absent" % rollout.model for s in report["sites"])
-    assert all(s["phases_seconds"]["deploy"] > 0 for s in report["sites"])
+    assert all(s["phases_seconds"]["deploy"] > 0 and s["phases_seconds"]["preflight"] > 0 for s in report["sites"])
     assert "SITE" in first.stdout and "release %s: complete" % report["release"] in first.stdout
     assert (rollout.reports / report["release"] / "report.md").is_file()
     journal = rollout.journal(release)

@@ -312,3 +312,10 @@ def test_parameters_for_deploy_and_restore():
 def test_versions_of():
     assert versions_of({"b": {"version": "2"}, "a": {"exists": False}}) == "a=absent, b=2"
     assert versions_of(None) == "-"
+
+
+def test_the_preflight_of_this_run_is_journaled_as_its_phase(journal):
+    api, clock = FakeApi(), Clock()
+    timing = {"started": "2026-12-01T00:00:00.100000Z", "finished": "2026-12-01T00:00:00.350000Z"}
+    step(api, clock, journal, [model()], policy()).rollout({}, timing)
+    assert entry(journal)["phases"]["preflight"] == dict(timing, seconds=0.25)
