@@ -145,7 +145,7 @@ def gantt(report: Dict[str, Any]) -> List[str]:
     bars = 0
     for s in report["sites"]:
         section = []
-        for phase in ("deploy", "gate", "rollback"):
+        for phase in ("preflight", "deploy", "gate", "rollback"):
             timing = s["phases"].get(phase) or {}
             if timing.get("started") and timing.get("finished"):
                 kind = "crit" if phase == "rollback" else "done"
