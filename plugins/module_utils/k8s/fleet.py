@@ -11,31 +11,15 @@ from concurrent.futures import Future, wait
 from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import SiteAuth, get_client
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError, K8sError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import deployments
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.versions import observe, unreachable_rows
 
 
-def group_by_namespace(models: List[Dict[str, Any]]) -> Dict[str, List[Dict[str, Any]]]:
-    groups: Dict[str, List[Dict[str, Any]]] = {}
-    for m in models:
-        groups.setdefault(m["namespace"], []).append(m)
-    return groups
-
-
 def live_deployments(client: Any, models: List[Dict[str, Any]]) -> Dict[str, Optional[Dict[str, Any]]]:
-    """{model name: its live Deployment or None}. One LIST per namespace rather than one GET per
-    model: round trips, not models, cost time on a distant site. Falls back to GETs where RBAC
-    only grants access to named objects."""
-    live: Dict[str, Optional[Dict[str, Any]]] = {}
-    for namespace, wanted in group_by_namespace(models).items():
-        try:
-            found = {(d.get("metadata") or {}).get("name"): d for d in client.list("Deployment", namespace)}
-        except ApiError as e:
-            if e.status != 403:
-                raise
-            found = {m["name"]: client.get("Deployment", m["name"], namespace) for m in wanted}
-        live.update({m["name"]: found.get(m["name"]) for m in wanted})
-    return live
+    """{model name: its live Deployment or None}, listed per namespace (readers.deployments)."""
+    live = deployments(client, [(m["namespace"], m["name"]) for m in models])
+    return {m["name"]: live[(m["namespace"], m["name"])] for m in models}
 
 
 def query_site(client: Any, models: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -1,16 +1,36 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading a live Deployment: its running image and version, and the snapshots of it that a
-report and a rollback need. The one place these are read, so every caller agrees (pure)."""
+"""Reading live Deployments: listing them, their running image and version, and the snapshots of
+them that a report and a rollback need. The one place these are read, so every caller agrees."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.diagnose import revision
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
     CONTAINER_NAME, GPU_PRODUCT_LABEL, GPU_RESOURCE, VERSION_KEY)
+
+
+def deployments(client: Any, refs: Iterable[Tuple[str, str]]) -> Dict[Tuple[str, str], Optional[Dict[str, Any]]]:
+    """{(namespace, name): live Deployment or None}. One LIST per namespace rather than one GET per
+    Deployment: round trips, not models, cost time on a distant site. Falls back to GETs where RBAC
+    only grants access to named objects."""
+    wanted: Dict[str, list] = {}
+    for namespace, name in refs:
+        wanted.setdefault(namespace, []).append(name)
+    live: Dict[Tuple[str, str], Optional[Dict[str, Any]]] = {}
+    for namespace, names in wanted.items():
+        try:
+            found = {(d.get("metadata") or {}).get("name"): d for d in client.list("Deployment", namespace)}
+        except ApiError as e:
+            if e.status != 403:
+                raise
+            found = {name: client.get("Deployment", name, namespace) for name in names}
+        live.update({(namespace, name): found.get(name) for name in names})
+    return live
 
 
 def container_of(deployment: Optional[Dict[str, Any]], container: str = CONTAINER_NAME) -> Dict[str, Any]:

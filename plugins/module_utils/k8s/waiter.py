@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import object_ref
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.diagnose import collect, revision
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError, K8sError, DeploymentStuck
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import deployments
 
 FIRST_POLL = 0.2
 POLL_GROWTH = 1.5
@@ -143,15 +144,11 @@ def wait_for_all(client: Any, refs: List[Tuple[str, str]], deadline: float, slee
 
 
 def _list_pending(client: Any, pending: List[Tuple[str, str]]) -> Any:
-    """{(namespace, name): Deployment} with one LIST per namespace, or the ApiError of a failed poll."""
-    found: Dict[Tuple[str, str], Dict[str, Any]] = {}
+    """{(namespace, name): Deployment}, or the ApiError of a failed poll (retried until the deadline)."""
     try:
-        for namespace in sorted({ns for ns, _name in pending}):
-            for d in client.list("Deployment", namespace):
-                found[(namespace, (d.get("metadata") or {}).get("name"))] = d
+        return deployments(client, pending)
     except ApiError as e:
         return e
-    return found
 
 
 def _cause(client: Any, deployment: Optional[Dict[str, Any]], error: Optional[K8sError]) -> str:
