@@ -157,6 +157,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.module_exit import finish
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import ReleaseInvalid
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.release_file import (
     check_release_file, plan_summary)
@@ -194,10 +195,7 @@ def execute(params, check_mode=False, diff=False):
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    result, error = execute(module.params, module.check_mode)
-    if error:
-        module.fail_json(msg=error, **result)
-    module.exit_json(**result)
+    finish(module, *execute(module.params, module.check_mode))
 
 
 if __name__ == "__main__":

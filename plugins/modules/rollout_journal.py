@@ -123,6 +123,7 @@ from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.module_exit import finish
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import JournalError, RolloutError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import (
@@ -226,10 +227,7 @@ def execute(params, check_mode=False, diff=False):
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_by=REQUIRED_BY)
-    result, error = execute(module.params, module.check_mode, module._diff)
-    if error:
-        module.fail_json(msg=error, **result)
-    module.exit_json(**result)
+    finish(module, *execute(module.params, module.check_mode, module._diff))
 
 
 if __name__ == "__main__":

@@ -112,6 +112,7 @@ from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.module_exit import finish
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.args import auth_arg_spec
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import (
     HAS_KUBERNETES, KUBERNETES_IMPORT_ERROR, SiteAuth, get_client)
@@ -155,10 +156,7 @@ def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     if not HAS_KUBERNETES:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=str(KUBERNETES_IMPORT_ERROR))
-    result, error = execute(module.params, module.check_mode)
-    if error:
-        module.fail_json(msg=error, **result)
-    module.exit_json(**result)
+    finish(module, *execute(module.params, module.check_mode))
 
 
 if __name__ == "__main__":

@@ -104,6 +104,7 @@ files:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.module_exit import finish
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import RolloutError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.report import failure_summary, table
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.report_files import write_report
@@ -131,10 +132,7 @@ def execute(params, check_mode=False, diff=False):
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    result, error = execute(module.params, module.check_mode)
-    if error:
-        module.fail_json(msg=error, **result)
-    module.exit_json(**result)
+    finish(module, *execute(module.params, module.check_mode))
 
 
 if __name__ == "__main__":

@@ -124,6 +124,7 @@ errors:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.module_exit import finish
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.site_plan import (
     HAS_NETADDR,
     NETADDR_IMPORT_ERROR,
@@ -164,10 +165,7 @@ def execute(params, errors=None):
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    result, error = execute(module.params)
-    if error:
-        module.fail_json(msg=error, **result)
-    module.exit_json(**result)
+    finish(module, *execute(module.params))
 
 
 if __name__ == "__main__":

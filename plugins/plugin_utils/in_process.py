@@ -28,18 +28,15 @@ class InProcessAction(ActionBase):
     def execute(params, check_mode, diff):
         raise NotImplementedError
 
-    def prepare(self, params, task_vars):
-        """Hook: fill parameters from the task's variables (the inventory) before execute."""
-        return params
-
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         _validation, params = self.validate_argument_spec(argument_spec=self.argument_spec(),
                                                           **self.validation_kwargs)
-        params = self.prepare(params, task_vars or {})
         outcome, error = self.execute(params, self._task.check_mode, self._task.diff)
         result.update(outcome)
         result.setdefault("changed", False)
+        if not self._task.diff:
+            result.pop("diff", None)
         if error:
             result["failed"] = True
             result["msg"] = error

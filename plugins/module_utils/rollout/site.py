@@ -321,8 +321,8 @@ class SiteStep:
     def result(self, status: str, cause: Optional[str] = None,
                diagnosis: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         result: Dict[str, Any] = {"site": self.site, "changed": self.changed, "status": status,
-                                  "steps": self.steps, "objects": self.objects, "site_failed": cause is not None,
-                                  "cause": cause, "diagnosis": diagnosis}
+                                  "steps": self.steps, "objects": self.objects, "diff": self.diff,
+                                  "site_failed": cause is not None, "cause": cause, "diagnosis": diagnosis}
         try:
             current = self.read(self.clock() + 10.0)
             result.update(reachable=True, current=current,

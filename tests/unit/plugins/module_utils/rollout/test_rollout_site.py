@@ -319,3 +319,11 @@ def test_the_preflight_of_this_run_is_journaled_as_its_phase(journal):
     timing = {"started": "2026-12-01T00:00:00.100000Z", "finished": "2026-12-01T00:00:00.350000Z"}
     step(api, clock, journal, [model()], policy()).rollout({}, timing)
     assert entry(journal)["phases"]["preflight"] == dict(timing, seconds=0.25)
+
+
+def test_the_step_returns_the_diff_of_what_it_changed(journal):
+    api, clock = FakeApi(), Clock()
+    result = step(api, clock, journal, [model()], policy()).rollout({})
+    assert [d["before_header"] for d in result["diff"]] == ["Deployment models/chat", "Service models/chat"]
+    again = step(api, clock, journal, [model()], policy()).rollout({})
+    assert again["diff"] == [] and again["changed"] is False
