@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from health_mlserver import TLS_LAUNCHER, ROOT, VENV, MLServer, free_port, stop, wait_ready, wait_ready_tls, write_repository, write_tls
+from health_mlserver import (TLS_LAUNCHER, ROOT, VENV, MLServer, free_port, running_mlserver, stop, wait_ready_tls,
+                            write_repository, write_tls)
 
 
 def pytest_configure(config):
@@ -26,20 +27,8 @@ def mlserver_bin() -> Path:
 
 @pytest.fixture(scope="session")
 def mlserver(mlserver_bin: Path, tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("mlserver")
-    port = free_port()
-    write_repository(root, port)
-    log = root / "mlserver.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(mlserver_bin), "start", str(root)], cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = "http://127.0.0.1:%d" % port
-    try:
-        wait_ready(url, proc, log)
-        yield MLServer(url=url, pid=proc.pid, log=log)
-    finally:
-        stop(proc)
+    with running_mlserver(mlserver_bin, tmp_path_factory.mktemp("mlserver")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

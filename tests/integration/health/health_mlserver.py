@@ -16,6 +16,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,24 @@ def wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
         except OSError:
             time.sleep(0.5)
     raise RuntimeError("MLServer not ready at %s after %ss:\n%s" % (url, START_TIMEOUT, log.read_text()[-4000:]))
+
+
+@contextmanager
+def running_mlserver(mlserver_bin: Path, root: Path):
+    """A plain-HTTP MLServer serving MODELS from `root`, stopped (by its process group) on exit."""
+    port = free_port()
+    write_repository(root, port)
+    log = root / "mlserver.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(mlserver_bin), "start", str(root)], cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = "http://127.0.0.1:%d" % port
+    try:
+        wait_ready(url, proc, log)
+        yield MLServer(url=url, pid=proc.pid, log=log)
+    finally:
+        stop(proc)
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -18,7 +18,7 @@ import pytest
 from rollout_lab import Rollout
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "health"))
-from health_mlserver import MLServer, ROOT, VENV, free_port, stop, wait_ready, write_repository  # noqa: E402
+from health_mlserver import ROOT, VENV, free_port, running_mlserver, stop  # noqa: E402
 
 
 @pytest.fixture
@@ -35,19 +35,8 @@ def rollout(lab, tmp_path):
 @pytest.fixture(scope="module")
 def model_server(tmp_path_factory):
     subprocess.run([str(ROOT / "scripts" / "mlserver-venv.sh"), str(VENV)], check=True)
-    root = tmp_path_factory.mktemp("mlserver")
-    port = free_port()
-    write_repository(root, port)
-    log = root / "mlserver.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(VENV / "bin" / "mlserver"), "start", str(root)], cwd=root, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    url = "http://127.0.0.1:%d" % port
-    try:
-        wait_ready(url, proc, log)
-        yield MLServer(url=url, pid=proc.pid, log=log)
-    finally:
-        stop(proc)
+    with running_mlserver(VENV / "bin" / "mlserver", tmp_path_factory.mktemp("mlserver")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
