@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from health_mlserver import (TLS_LAUNCHER, ROOT, VENV, MLServer, free_port, running_mlserver, stop, wait_ready_tls,
-                            write_repository, write_tls)
+from health_mlserver import (
+    TLS_LAUNCHER, ROOT, VENV, MLServer, free_port, running_mlserver, stop, wait_ready_tls, write_repository, write_tls,
+)
 
 
 def pytest_configure(config):
