@@ -12,25 +12,33 @@ logs=${STAGE_LOGS:-.cache/stages}
 mkdir -p "$logs"
 
 declare -A pid=()
+declare -A rc=()
+# Every stage still running when this script ends, however it ends (a stage that failed to start,
+# set -e, Ctrl-C), is stopped with its whole process group: nothing outlives the run.
+# shellcheck disable=SC2317  # only called through the trap
+stop_all() {
+  for stage in "${!pid[@]}"; do
+    [ -z "${rc[$stage]:-}" ] || continue
+    # A stage started an instant ago may not lead its group yet: then the process itself.
+    kill -TERM -- "-${pid[$stage]}" 2>/dev/null || kill -TERM "${pid[$stage]}" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 for stage in "$@"; do
   script=scripts/$stage.sh
   [ -x "$script" ] || { echo "stages-together.sh: no $script" >&2; exit 2; }
-  # Own process group each, so an interrupted run stops the stage and everything it started.
-  setsid "$script" >"$logs/$stage.log" 2>&1 &
+  # Own process group each, so an interrupted run stops the stage and everything it started;
+  # -w: setsid waits for the stage even when it has to fork, so $! is the stage's lifetime.
+  setsid -w "$script" >"$logs/$stage.log" 2>&1 &
   pid[$stage]=$!
   echo "==> $stage started (log $logs/$stage.log)"
 done
 
-# shellcheck disable=SC2317  # only called through the trap
-stop_all() {
-  for stage in "${!pid[@]}"; do
-    kill -TERM -- "-${pid[$stage]}" 2>/dev/null || true
-  done
-}
-trap stop_all INT TERM
-
 start=$SECONDS
-declare -A rc=()
 while [ ${#rc[@]} -lt ${#pid[@]} ]; do
   sleep 5
   for stage in "${!pid[@]}"; do

@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 
+import pytest
+
 from health_mlserver import ROOT
 
 
@@ -27,15 +29,21 @@ def run_module(*args: str) -> dict:
     return result["ansible_facts"]["nvidia_gpu"]
 
 
-def test_gpu_facts_on_this_host():
+@pytest.mark.gpu
+def test_gpu_facts_inventories_this_hosts_gpus():
     facts = run_module()
-    if shutil.which("nvidia-smi") is None:
-        assert facts["gpu_count"] == 0
-        assert facts["reason_code"] == "nvidia_smi_missing"
-        assert facts["gpus"] == [] and facts["driver_version"] is None
-    else:
-        assert facts["gpu_count"] > 0, facts["reason"]
-        assert facts["driver_version"] and facts["products"]
+    assert facts["gpu_count"] > 0, facts["reason"]
+    assert facts["driver_version"] and facts["products"]
+    assert len(facts["gpus"]) == facts["gpu_count"]
+
+
+@pytest.mark.skipif(shutil.which("nvidia-smi") is not None,
+                    reason="this host has an NVIDIA GPU: test_gpu_facts_inventories_this_hosts_gpus runs instead")
+def test_gpu_facts_on_this_host_without_a_driver():
+    facts = run_module()
+    assert facts["gpu_count"] == 0
+    assert facts["reason_code"] == "nvidia_smi_missing"
+    assert facts["gpus"] == [] and facts["driver_version"] is None
 
 
 def test_explicit_missing_binary_is_zero_gpus():
