@@ -81,6 +81,15 @@ options:
     description: Whether O(phase) starts or finishes with this event.
     type: str
     choices: [started, finished]
+  run_lock:
+    description:
+      - Without O(site), also take the release's run lock for the running C(ansible-playbook) process;
+        a second run of the same release on this controller is refused, naming the first, while that
+        process lives. A lock whose process is gone (a killed run) is taken over with a warning.
+        M(gpufleet.datacenter.rollout_report) gives the lock back at the end of the run.
+      - Works through the action plugin (the default), which runs inside the C(ansible-playbook) process tree.
+    type: bool
+    default: false
   paused_after:
     description:
       - Without O(site), mark the release paused after the batch with this label (C(policy.pause_after)),
@@ -119,12 +128,13 @@ entry:
   sample: {status: deploying, before: {chat-llm: {version: "2.0.0"}}, phases: {deploy: {started: "2026-11-25T12:00:00.000000Z"}}}
 """
 
+import os
 from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.module_exit import finish
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store, run_lock
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import JournalError, RolloutError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import (
     PHASES, STATUSES, apply_event, iso, new_journal)
@@ -145,6 +155,7 @@ ARGUMENT_SPEC = {
     "phase": {"type": "str", "choices": list(PHASES)},
     "phase_state": {"type": "str", "choices": ["started", "finished"]},
     "paused_after": {"type": "str"},
+    "run_lock": {"type": "bool", "default": False},
 }
 EVENT_KEYS = ("host", "status", "before", "after", "gates", "diagnosis", "clear_diagnosis", "phase", "phase_state")
 
@@ -181,8 +192,8 @@ def mutation(params, now, check_mode=False):
                 return set_pause(current, params["paused_after"])
             if not params["fingerprint"]:
                 raise JournalError("update", "journal %s" % params["path"], "it does not exist; create it first")
-            return set_pause(new_journal(params["release"], params["fingerprint"], params["plan"] or {}, iso(now)),
-                             params["paused_after"])
+            return set_pause(new_journal(params["release"], params["fingerprint"], params["plan"] or {}, iso(now),
+                                         path=os.path.abspath(params["path"])), params["paused_after"])
         if current is None and check_mode:
             # --check never created the journal; show the event against an empty one.
             current = new_journal(params["release"] or "", params["fingerprint"] or "", {}, iso(now))
@@ -206,12 +217,20 @@ def execute(params, check_mode=False, diff=False):
     if params["site"] is None and params["paused_after"] is None and not (params["release"] and params["fingerprint"]):
         return {}, ("Failed to create the journal %s: release and fingerprint are required without site"
                     % params["path"])
+    now = datetime.now(timezone.utc)
+    warnings = []
     try:
-        before, after, changed = journal_store.update(params["path"], mutation(params, datetime.now(timezone.utc), check_mode),
+        if params["run_lock"] and params["site"] is None and not check_mode:
+            # The action plugin runs in a worker forked by ansible-playbook: the parent is the run.
+            note = run_lock.acquire(params["path"], params["release"] or "", os.getppid(), iso(now))
+            warnings += [note] if note else []
+        before, after, changed = journal_store.update(params["path"], mutation(params, now, check_mode),
                                                       check_mode=check_mode)
     except RolloutError as e:
         return {}, str(e)
     result = {"changed": changed, "journal": after}
+    if warnings:
+        result["warnings"] = warnings
     if params["site"]:
         result["entry"] = after["sites"][params["site"]]
     if diff and changed:

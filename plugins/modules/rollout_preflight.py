@@ -50,6 +50,11 @@ options:
   journal:
     description: The release journal, to decide whether this site is already done.
     type: path
+  release:
+    description:
+      - The release name. With it, a model of O(models) that another run is changing on the site (it holds
+        the model's Lease, see M(gpufleet.datacenter.rollout_site)) is reported as a problem, naming that run.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -120,6 +125,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import RolloutError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import iso, site_entry
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.leases import run_identity
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.preflight import check_site
 
 
@@ -130,6 +136,7 @@ def argument_spec():
         "max_surge": {"type": "int", "default": 1},
         "create_namespace": {"type": "bool", "default": True},
         "journal": {"type": "path"},
+        "release": {"type": "str"},
     })
     return spec
 
@@ -148,7 +155,9 @@ def execute(params, check_mode=False, diff=False):
         return {"changed": False, "site": site, "reachable": False, "problems": [str(e)], "current": {},
                 "capacity": {}, "decision": None, "at_release": False}, None
     started = iso(datetime.now(timezone.utc))
-    result = check_site(client, site, params["models"], params["max_surge"], params["create_namespace"], entry)
+    holder = run_identity(params["release"]) if params["release"] else None
+    result = check_site(client, site, params["models"], params["max_surge"], params["create_namespace"], entry,
+                        holder=holder)
     return dict(result, changed=False, timing={"started": started, "finished": iso(datetime.now(timezone.utc))}), None
 
 

@@ -19,6 +19,9 @@ description:
     C(changed=false).
   - Returns a short fixed-width table for the end of the run and, for a failed run, a summary that
     says which site is on which version.
+  - The files are readable by their owner only (0600, in a 0700 directory), and the report directory is
+    confined to O(dest). At the end of the run it gives back the release's run lock taken by
+    M(gpufleet.datacenter.rollout_journal) with C(run_lock=true).
 author:
   - gpufleet maintainers (@gpufleet)
 attributes:
@@ -53,6 +56,12 @@ options:
       - What to run next while the release is not complete, by purpose (for example C(resume),
         C(roll back), C(promote)); shown in the report and in RV(summary).
     type: dict
+  metrics_dir:
+    description:
+      - Also write the report as Prometheus metrics (C(gpufleet_rollout_*), see C(docs/monitoring.md)) to
+        C(gpufleet_rollout_<release>.prom) in this directory, the node exporter's textfile collector
+        directory. Not written in check mode. Needs the C(prometheus-client) Python library.
+    type: path
 """
 
 EXAMPLES = r"""
@@ -100,12 +109,21 @@ files:
   type: list
   elements: str
   sample: [reports/chat-2026-11/report.json, reports/chat-2026-11/report.md]
+metrics_file:
+  description: The metrics file written, when O(metrics_dir) is set and not in check mode.
+  returned: success
+  type: str
+  sample: /var/lib/prometheus/node-exporter/gpufleet_rollout_chat-2026-11.prom
 """
+
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.module_exit import finish
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import run_lock
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import RolloutError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.metrics import write_metrics
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.report import failure_summary, table
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.report_files import write_report
 
@@ -115,6 +133,7 @@ ARGUMENT_SPEC = {
     "sites": {"type": "list", "elements": "dict", "required": True},
     "desired": {"type": "list", "elements": "dict"},
     "commands": {"type": "dict"},
+    "metrics_dir": {"type": "path"},
 }
 
 
@@ -123,11 +142,19 @@ def execute(params, check_mode=False, diff=False):
     try:
         written = write_report(params["journal"], params["dest"], params["sites"], check_mode, params["desired"],
                                params["commands"])
+        metrics_file = None
+        if params.get("metrics_dir") and not check_mode:
+            metrics_file = write_metrics(params["metrics_dir"], written["report"])
     except RolloutError as e:
         return {}, str(e)
+    finally:
+        if not check_mode:
+            # The end of the run: the release's run lock (rollout_journal run_lock) goes back.
+            run_lock.release_lock(params["journal"], os.getppid())
     report = written["report"]
     return {"changed": bool(written["changed_files"]), "report": report, "status": report["status"],
-            "table": table(report), "summary": failure_summary(report), "files": written["files"]}, None
+            "table": table(report), "summary": failure_summary(report), "files": written["files"],
+            "metrics_file": metrics_file}, None
 
 
 def main() -> None:

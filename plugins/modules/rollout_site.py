@@ -60,7 +60,17 @@ options:
   journal:
     description: The release journal; every state change of the site is recorded there.
     type: path
-  host:
+  release:
+    description:
+      - The release name, part of this run's identity (C(controller:pid:release)) on the site's leases.
+      - Before changing a model, the step takes the model's C(coordination.k8s.io) Lease
+        C(gpufleet-model-<name>) in its namespace and renews it every third of C(policy.lease_seconds)
+        while it runs; it gives it back at the end. When another run holds one, nothing is changed on
+        the site, RV(status) is V(held) and the message names the holder and since when. A lease not
+        renewed for C(policy.lease_seconds) (its run was killed), or held by a process of this controller
+        that no longer exists, is taken over and the journal notes it.
+    type: str
+  inventory_host:
     description: Inventory host that stands for the site, recorded in the journal.
     type: str
   before:
@@ -123,7 +133,8 @@ site:
 status:
   description:
     - The site's journal status at the end - V(verified), V(failed), V(rolled_back), V(rollback_failed);
-      V(planned) in check mode; V(untouched) for a rollback of a site the release never changed.
+      V(planned) in check mode; V(untouched) for a rollback of a site the release never changed;
+      V(held) when another run holds the lease of one of the models (nothing was changed, the journal entry is left as it was).
   returned: always
   type: str
   sample: verified
@@ -191,11 +202,12 @@ def argument_spec():
         "models": {"type": "list", "elements": "dict", "required": True},
         "policy": {"type": "dict", "required": True},
         "journal": {"type": "path"},
-        "host": {"type": "str"},
+        "inventory_host": {"type": "str"},
         "before": {"type": "dict"},
         "only_statuses": {"type": "list", "elements": "str"},
         "prometheus_url": {"type": "str"},
         "preflight_timing": {"type": "dict"},
+        "release": {"type": "str"},
     })
     return spec
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime, timezone
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
+
+# One grammar for release names; it also keeps the report directory, named after the release, in place.
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.release import RELEASE_NAME
 
 SCHEMA = 1
 STATUSES = ("pending", "deploying", "deployed", "verified", "failed", "rolling_back", "rolled_back",
@@ -22,9 +25,37 @@ PHASES = ("preflight", "deploy", "gate", "rollback")
 PHASE_FOLLOWS = {"gate": "deploy"}
 
 
-def new_journal(release: str, fingerprint: str, plan: Dict[str, Any], now: str) -> Dict[str, Any]:
-    return {"schema": SCHEMA, "release": release, "fingerprint": fingerprint, "created": now, "plan": plan,
-            "sites": {}}
+def new_journal(release: str, fingerprint: str, plan: Dict[str, Any], now: str,
+                path: Optional[str] = None) -> Dict[str, Any]:
+    journal = {"schema": SCHEMA, "release": release, "fingerprint": fingerprint, "created": now, "plan": plan,
+               "sites": {}}
+    if path:
+        # Where it was written: a report or an operator reading a copy knows which file is the record.
+        journal["path"] = path
+    return journal
+
+
+def shape_problems(journal: Any) -> List[str]:
+    """What makes a loaded document not a journal this code can trust (pure); [] when it is one."""
+    if not isinstance(journal, dict):
+        return ["the document is a %s, not a JSON object" % type(journal).__name__]
+    problems = []
+    if journal.get("schema") != SCHEMA:
+        problems.append("schema %r is not supported (this collection reads and writes schema %d)"
+                        % (journal.get("schema"), SCHEMA))
+    if not isinstance(journal.get("release"), str) or not RELEASE_NAME.match(journal.get("release") or ""):
+        problems.append("release %r is not a release name" % (journal.get("release"),))
+    sites = journal.get("sites")
+    if not isinstance(sites, dict):
+        return problems + ["sites is not a mapping of site names to entries"]
+    for site, entry in sorted(sites.items()):
+        if not isinstance(entry, dict):
+            problems.append("sites.%s is not a mapping" % site)
+        elif entry.get("status") not in STATUSES:
+            problems.append("sites.%s.status %r is not one of %s" % (site, entry.get("status"), ", ".join(STATUSES)))
+        elif not all(isinstance(entry.get(k), (dict, type(None))) for k in ("before", "after")):
+            problems.append("sites.%s: before/after must be mappings" % site)
+    return problems
 
 
 def iso(ts: datetime) -> str:
@@ -41,7 +72,7 @@ def apply_event(journal: Dict[str, Any], site: str, event: Dict[str, Any], now: 
     event keys (all optional): host, status, before (recorded only once: it is what a rollback
     returns to, so a resumed run must not overwrite it with a half-rolled state), after, gates,
     diagnosis, phase + phase_state (started|finished), phases ({phase: {started, finished} or None}),
-    clear_diagnosis.
+    clear_diagnosis, note (appended to the site's notes, e.g. a lease taken over from a killed run).
     """
     result = copy.deepcopy(journal)
     entry = result["sites"].setdefault(site, {"status": "pending", "before": None, "after": None, "phases": {},
@@ -59,6 +90,8 @@ def apply_event(journal: Dict[str, Any], site: str, event: Dict[str, Any], now: 
         entry["diagnosis"] = event["diagnosis"]
     elif event.get("clear_diagnosis"):
         entry["diagnosis"] = None
+    if event.get("note"):
+        entry.setdefault("notes", []).append({"at": iso(now), "note": event["note"]})
     if event.get("status"):
         if event["status"] not in STATUSES:
             raise ValueError("unknown status %r" % event["status"])

@@ -18,6 +18,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import snapshot
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.capacity import (
     capacity_problems, free_by_product, held_by)
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.leases import Leases
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.resume import decide, model_at_desired
 
 
@@ -44,8 +45,10 @@ def _needs(models: List[Dict[str, Any]], current: Dict[str, Dict[str, Any]], pod
 
 def check_site(client: Any, site: str, models: List[Dict[str, Any]], surge: int, create_namespace: bool,
                entry: Optional[Dict[str, Any]],
-               list_pods: Callable[[Any], List[Dict[str, Any]]] = all_pods) -> Dict[str, Any]:
-    """{reachable, problems, current, capacity, decision} for one site."""
+               list_pods: Callable[[Any], List[Dict[str, Any]]] = all_pods,
+               holder: Optional[str] = None) -> Dict[str, Any]:
+    """{reachable, problems, current, capacity, decision} for one site. With holder (this run's
+    lease identity), a model another run is changing on the site is a problem too."""
     result: Dict[str, Any] = {"site": site, "reachable": False, "problems": [], "current": {}, "capacity": {},
                               "decision": None, "at_release": False}
 
@@ -56,11 +59,13 @@ def check_site(client: Any, site: str, models: List[Dict[str, Any]], surge: int,
         nodes = client.list("Node")
         result["reachable"] = True
         # The other reads are independent: on a distant site, one round trip instead of three.
-        with ThreadPoolExecutor(max_workers=3) as pool:
+        with ThreadPoolExecutor(max_workers=4) as pool:
             missing = pool.submit(missing_namespaces)
             live = pool.submit(live_deployments, client, models)
             listed = pool.submit(list_pods, client)
+            held = pool.submit(Leases(client, site, models, holder).check) if holder else None
             absent, current, pods = missing.result(), live.result(), listed.result()
+            result["problems"] += held.result() if held else []
     except K8sError as e:
         result["problems"].append(str(e))
         return result

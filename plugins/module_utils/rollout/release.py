@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any, Dict, Iterable, List, Optional
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.transport import plain_http_problem
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.images import image_problems
 
 ON_FAILURE = ("rollback_site", "rollback_all", "halt")
@@ -23,13 +24,13 @@ TOP_KEYS = {"release", "description", "models", "policy"}
 MODEL_KEYS = {"name", "namespace", "image", "version", "replicas", "gpus", "gpu_product", "port",
               "args", "env", "health", "sites", "allow_latest", "runtime_class"}
 SITE_KEYS = {"replicas", "gpus", "gpu_product", "endpoint", "runtime_class", "version", "image", "enabled"}
-HEALTH_KEYS = {"protocol", "endpoint", "timeout"}
+HEALTH_KEYS = {"protocol", "endpoint", "timeout", "allow_http"}
 POLICY_KEYS = {"canary", "waves", "sites_per_wave", "soak_seconds", "wait_timeout", "max_surge",
                "max_unavailable", "on_failure", "require_digest", "create_namespace", "prometheus", "pause_after"}
-PROMETHEUS_KEYS = {"query", "max", "min", "url"}
+PROMETHEUS_KEYS = {"query", "max", "min", "url", "allow_http"}
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$")
+RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$")
 _VERSION = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")  # a label value
 _URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 
@@ -82,6 +83,17 @@ def _check_version(c: _Collector, field: str, value: Any, model: str, site: Opti
                      "at most 63 characters), got %r" % (value,), model, site)
 
 
+def _check_url(c: _Collector, field: str, url: Any, allow_http: Any, opt_in: str, model: Optional[str] = None,
+               site: Optional[str] = None) -> None:
+    """An http(s) URL, and https unless on loopback or `opt_in` (the setting that allows plain http) is true."""
+    if not (isinstance(url, str) and _URL.match(url)):
+        c.add(field, "must be an http(s):// URL, got %r" % (url,), model, site)
+        return
+    refused = plain_http_problem(url, allow_http is True, opt_in)
+    if refused:
+        c.add(field, refused, model, site)
+
+
 def _check_health(c: _Collector, field: str, health: Any, model: str) -> None:
     if not isinstance(health, dict):
         c.add(field, "must be a mapping with protocol and endpoint", model)
@@ -89,14 +101,17 @@ def _check_health(c: _Collector, field: str, health: Any, model: str) -> None:
     c.unknown_keys(field, health, HEALTH_KEYS, model)
     if health.get("protocol", "v2") not in PROTOCOLS:
         c.add(field + ".protocol", "must be one of %s, got %r" % (", ".join(PROTOCOLS), health.get("protocol")), model)
-    if "endpoint" in health and not (isinstance(health["endpoint"], str) and _URL.match(health["endpoint"])):
-        c.add(field + ".endpoint", "must be an http(s):// URL, got %r" % (health["endpoint"],), model)
+    if "allow_http" in health and not isinstance(health["allow_http"], bool):
+        c.add(field + ".allow_http", "must be true or false, got %r" % (health["allow_http"],), model)
+    if "endpoint" in health:
+        _check_url(c, field + ".endpoint", health["endpoint"], health.get("allow_http"),
+                   field + ".allow_http: true", model)
     if "timeout" in health:
         c.int_field(field + ".timeout", health["timeout"], 1, model)
 
 
 def _check_site_overrides(c: _Collector, field: str, overrides: Any, model: str, sites: Dict[str, Any],
-                          allow_latest: bool = False, require_digest: bool = False) -> None:
+                          allow_latest: bool = False, require_digest: bool = False, allow_http: bool = False) -> None:
     if not isinstance(overrides, dict):
         c.add(field, "must be a mapping of site name to overrides", model)
         return
@@ -116,8 +131,9 @@ def _check_site_overrides(c: _Collector, field: str, overrides: Any, model: str,
         for key in ("gpu_product", "runtime_class"):
             if key in override and not (isinstance(override[key], str) and override[key]):
                 c.add(sub + "." + key, "must be a non-empty string", model, site)
-        if "endpoint" in override and not (isinstance(override["endpoint"], str) and _URL.match(override["endpoint"])):
-            c.add(sub + ".endpoint", "must be an http(s):// URL, got %r" % (override["endpoint"],), model, site)
+        if "endpoint" in override:
+            _check_url(c, sub + ".endpoint", override["endpoint"], allow_http, "the model's health.allow_http: true",
+                       model, site)
         if "version" in override:
             _check_version(c, sub + ".version", override["version"], model, site)
         if "image" in override:
@@ -173,7 +189,8 @@ def _check_model(c: _Collector, index: int, model: Any, policy: Dict[str, Any], 
         _check_health(c, field + ".health", model["health"], label or "?")
     if "sites" in model:
         _check_site_overrides(c, field + ".sites", model["sites"], label or "?", sites,
-                              model.get("allow_latest") is True, policy.get("require_digest") is True)
+                              model.get("allow_latest") is True, policy.get("require_digest") is True,
+                              isinstance(model.get("health"), dict) and model["health"].get("allow_http") is True)
     return {
         "name": name, "namespace": namespace, "image": model.get("image"), "version": model.get("version"),
         "replicas": model.get("replicas"), "gpus": model.get("gpus", 1), "gpu_product": model.get("gpu_product"),
@@ -246,8 +263,11 @@ def _check_policy(c: _Collector, policy: Any, sites: Dict[str, Any]) -> Dict[str
                 if key in prometheus and (isinstance(prometheus[key], bool)
                                           or not isinstance(prometheus[key], (int, float))):
                     c.add("policy.prometheus." + key, "must be a number, got %r" % (prometheus[key],))
-            if "url" in prometheus and not (isinstance(prometheus["url"], str) and _URL.match(prometheus["url"])):
-                c.add("policy.prometheus.url", "must be an http(s):// URL, got %r" % (prometheus["url"],))
+            if "allow_http" in prometheus and not isinstance(prometheus["allow_http"], bool):
+                c.add("policy.prometheus.allow_http", "must be true or false, got %r" % (prometheus["allow_http"],))
+            if "url" in prometheus:
+                _check_url(c, "policy.prometheus.url", prometheus["url"], prometheus.get("allow_http"),
+                           "policy.prometheus.allow_http: true")
     _check_waves(c, policy, sites)
     normalized = dict(POLICY_DEFAULTS)
     normalized.update({k: v for k, v in policy.items() if k in POLICY_KEYS})
@@ -265,7 +285,7 @@ def validate_release(data: Any, sites: Dict[str, Dict[str, Any]]) -> Dict[str, A
         return {"problems": c.problems}
     c.unknown_keys("(top level)", data, TOP_KEYS)
     name = data.get("release")
-    if not isinstance(name, str) or not _RELEASE_NAME.match(name):
+    if not isinstance(name, str) or not RELEASE_NAME.match(name):
         c.add("release", "must be a name of lower case a-z 0-9 . - (at most 63 characters), got %r" % (name,))
     policy = _check_policy(c, data.get("policy", {}), sites)
     models_raw = data.get("models")

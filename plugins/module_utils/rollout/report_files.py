@@ -44,6 +44,10 @@ def write_report(journal_path: str, dest: str, sites: List[Dict[str, Any]], chec
     live, unreachable, drift = live_state(sites)
     report = build_report(journal, live, unreachable, drift, desired, commands)
     directory = os.path.join(dest, journal["release"])
+    if os.path.dirname(os.path.realpath(directory)) != os.path.realpath(dest):
+        # The release name comes from a file on disk: it must not steer the write elsewhere.
+        raise RolloutError("write", "report", "release name %r of journal %s would write outside %s"
+                           % (journal["release"], journal_path, dest))
     files = {
         os.path.join(directory, "report.json"): json.dumps(report, indent=2, sort_keys=True) + "\n",
         os.path.join(directory, "report.md"): markdown(report),

@@ -30,6 +30,8 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.gates import (
     GateFailed, endpoint_gate, prometheus_gate)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import apply_event, iso
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.leases import (
+    DEFAULT_LEASE_SECONDS, LeaseHeld, Leases, run_identity)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.resume import model_at_desired
 
 FIELD_MANAGER = "gpufleet.datacenter"
@@ -109,7 +111,8 @@ class SiteStep:
                  journal: Optional[str], host: Optional[str] = None, check_mode: bool = False,
                  prometheus_url: Optional[str] = None, progress: Optional[Callable[[str], None]] = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), requester: Any = None):
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), requester: Any = None,
+                 holder: Optional[str] = None):
         self.client = client
         self.site = site
         self.models = models
@@ -127,6 +130,8 @@ class SiteStep:
         self.changed = False
         self.objects: List[Dict[str, Any]] = []
         self.diff: List[Dict[str, Any]] = []
+        self.leases = Leases(client, site, models, holder or run_identity("adhoc"),
+                             int(policy.get("lease_seconds") or DEFAULT_LEASE_SECONDS), now=now)
 
     # -- bookkeeping ----------------------------------------------------------------------
     def record(self, event: Dict[str, Any]) -> None:
@@ -258,6 +263,45 @@ class SiteStep:
 
         preflight: {started, finished} of this run's preflight of the site, journaled with the rest.
         """
+        refused = self.hold()
+        if refused:
+            return refused
+        try:
+            return self._rollout(before, preflight)
+        finally:
+            self.leases.release()
+
+    def hold(self) -> Optional[Dict[str, Any]]:
+        """Take the site's model leases. Returns None when held, else the step's result: `held`
+        (another run is changing one of these models; its journal entry is left alone) or
+        `failed` (the site did not answer; nothing was changed)."""
+        started = self.clock()
+        leases = self.leases
+        leases.client = self.bounded(self.clock() + float(self.policy["wait_timeout"]))
+        try:
+            problems = leases.check() if self.check_mode else leases.acquire() or []
+            if problems:
+                raise StepFailed("lease", problems[0])
+        except (LeaseHeld, StepFailed) as e:
+            cause = e.cause if isinstance(e, StepFailed) else str(e)
+            self.step("lease", started, False, cause)
+            self.say(cause)
+            return self.result("held", cause)
+        except K8sError as e:
+            cause = "lease failed: %s" % e
+            self.step("lease", started, False, str(e))
+            self.record({"status": "failed", "diagnosis": cause})
+            return self.result("failed", cause)
+        finally:
+            leases.client = self.client
+        detail = "; ".join(leases.took_over) or "%d model lease(s) held" % len(self.models)
+        self.step("lease", started, True, detail)
+        for note in leases.took_over:
+            self.say("%s: %s" % (self.site, note))
+            self.record({"note": note})
+        return None
+
+    def _rollout(self, before: Dict[str, Any], preflight: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         started_at = iso(self.now())
         timeout = float(self.policy["wait_timeout"])
         deadline = self.clock() + timeout
@@ -277,6 +321,8 @@ class SiteStep:
                          "phases": {"deploy": {"started": started_at, "finished": deployed_at},
                                     "gate": {"started": deployed_at}}})
             gates = self.gates(states, deadline)
+            if self.leases.lost:
+                raise StepFailed("lease", self.leases.lost)
         except StepFailed as failure:
             return self.fail(failure, before, gates)
         self.record({"status": "verified", "gates": gates, "clear_diagnosis": True,
@@ -295,7 +341,13 @@ class SiteStep:
 
     def rollback(self, before: Dict[str, Any]) -> Dict[str, Any]:
         """Return the site to `before` (rollback.yml, rollback_all)."""
-        status, cause = self.restore(before, None)
+        refused = self.hold()
+        if refused:
+            return refused
+        try:
+            status, cause = self.restore(before, None)
+        finally:
+            self.leases.release()
         return self.result(status, cause)
 
     def restore(self, before: Dict[str, Any], why: Optional[str]) -> Any:
@@ -351,8 +403,8 @@ def run_site(client: Any, params: Dict[str, Any], check_mode: bool,
              progress: Optional[Callable[[str], None]] = None) -> Dict[str, Any]:
     """The rollout_site action's whole work, for the action plugin and the module alike."""
     step = SiteStep(client, params["site"], params["models"], params["policy"], params.get("journal"),
-                    host=params.get("host"), check_mode=check_mode, prometheus_url=params.get("prometheus_url"),
-                    progress=progress)
+                    host=params.get("inventory_host"), check_mode=check_mode, prometheus_url=params.get("prometheus_url"),
+                    progress=progress, holder=run_identity(params.get("release") or "adhoc"))
     action = params.get("action", "deploy")
     if action == "deploy":
         return step.rollout(params.get("before") or {}, params.get("preflight_timing"))

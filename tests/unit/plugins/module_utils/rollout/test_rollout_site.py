@@ -28,10 +28,11 @@ class FakeApi:
         self.site = site
         self.objects = {("Namespace", "models"): {"kind": "Namespace", "metadata": {"name": "models"}}}
         self.unreachable = False
+        self.spared = set()  # kinds that still answer while unreachable
         self.reads = 0
 
     def _check(self, kind, name, namespace):
-        if self.unreachable:
+        if self.unreachable and kind not in self.spared:
             raise ApiError("read", "%s %s/%s" % (kind, namespace, name), self.site,
                            "API server unreachable: Read timed out")
 
@@ -59,11 +60,36 @@ class FakeApi:
             self.objects[key] = stored
         return copy.deepcopy(stored)
 
+    def create(self, obj):
+        """As the server does: 409 when the name is taken; resourceVersion set by the store."""
+        key = (obj["kind"], obj["metadata"]["name"])
+        if key in self.objects:
+            raise ApiError("create", "%s %s" % key, self.site, "AlreadyExists", status=409)
+        self.version_counter = getattr(self, "version_counter", 0) + 1
+        stored = copy.deepcopy(obj)
+        stored["metadata"]["resourceVersion"] = str(self.version_counter)
+        self.objects[key] = stored
+        return copy.deepcopy(stored)
+
+    def replace(self, obj):
+        """PUT with optimistic concurrency: a stale resourceVersion is a 409 Conflict."""
+        key = (obj["kind"], obj["metadata"]["name"])
+        live = self.objects.get(key)
+        if live is None:
+            raise ApiError("update", "%s %s" % key, self.site, "NotFound", status=404)
+        if obj["metadata"].get("resourceVersion") != live["metadata"]["resourceVersion"]:
+            raise ApiError("update", "%s %s" % key, self.site, "Conflict", status=409)
+        del self.objects[key]
+        return self.create(obj)
+
     def delete(self, kind, name, namespace=None):
         return self.objects.pop((kind, name), None) is not None
 
     def list(self, kind, namespace=None, label_selector=None, field_selector=None):
         self._check(kind, None, namespace)
+        if kind == "Lease":
+            return [copy.deepcopy(o) for (k, _n), o in self.objects.items()
+                    if k == kind and o["metadata"].get("namespace") == namespace]
         if kind != "Deployment":
             return []
         return [self.get(kind, name, namespace) for (k, name), obj in list(self.objects.items())
@@ -141,7 +167,7 @@ def test_happy_path_journals_deploying_deployed_verified_and_reports_every_step(
         journal_store.update = original
     assert seen == ["deploying", "deployed", "verified"]
     assert result["status"] == "verified" and result["site_failed"] is False and result["changed"] is True
-    assert [s["name"] for s in result["steps"]] == ["apply", "wait"]
+    assert [s["name"] for s in result["steps"]] == ["lease", "apply", "wait"]
     assert all(s["ok"] for s in result["steps"])
     assert result["at_release"] is True and result["running"] == "chat=2.0.0"
     recorded = entry(journal)
@@ -205,7 +231,7 @@ def test_a_new_model_rolled_back_is_removed(journal):
 def test_unreachable_site_fails_with_the_real_cause_within_the_deadline(journal):
     api, clock = FakeApi(), Clock()
     before = deployed_at(api, clock, journal, "1.0.0")
-    api.unreachable = True
+    api.unreachable, api.spared = True, {"Lease"}
     started = clock()
     result = step(api, clock, journal, [model()], policy(wait_timeout=20)).rollout(before)
     assert result["site_failed"] is True and result["status"] == "rollback_failed"
@@ -213,6 +239,17 @@ def test_unreachable_site_fails_with_the_real_cause_within_the_deadline(journal)
     assert "API server unreachable: Read timed out" in entry(journal)["diagnosis"]
     assert result["reachable"] is False and result["running"] == "unreachable"
     assert clock() - started <= 2 * 20 + 1
+
+
+def test_a_site_unreachable_from_the_start_fails_before_changing_anything(journal):
+    api, clock = FakeApi(), Clock()
+    before = deployed_at(api, clock, journal, "1.0.0")
+    api.unreachable = True
+    result = step(api, clock, journal, [model(version="2.0.0")], policy(wait_timeout=20)).rollout(before)
+    assert result["site_failed"] is True and result["status"] == "failed"
+    assert [s["name"] for s in result["steps"]] == ["lease"]
+    assert "API server unreachable: Read timed out" in entry(journal)["diagnosis"]
+    assert entry(journal)["status"] == "failed" and api.version() == "1.0.0"
 
 
 def test_failed_prometheus_gate_rolls_the_site_back_naming_the_value(journal):

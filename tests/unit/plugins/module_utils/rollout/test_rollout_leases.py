@@ -1,0 +1,171 @@
+"""One writer per model and site (module_utils/rollout/leases.py and its use by the site step).
+
+The fake API keeps resourceVersions and answers a stale PUT with 409, as kube-apiserver does, so
+the race between two runs is decided by the store, not by the test.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from test_rollout_site import Clock, FakeApi, entry, journal, model, policy, step  # noqa: F401 (journal: fixture)
+
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.leases import (
+    LeaseHeld, Leases, claim, describe, holder_gone, lease_object, state)
+
+NOW = datetime(2026, 12, 1, 12, 0, 0, tzinfo=timezone.utc)
+A = "ctl-a:100:rel-a"
+B = "ctl-b:200:rel-b"
+
+
+def live(holder, renewed_ago=0.0, duration=60):
+    lease = lease_object("models", "chat", holder, duration, NOW - timedelta(seconds=renewed_ago))
+    lease["metadata"]["resourceVersion"] = "7"
+    return lease
+
+
+@pytest.mark.parametrize("lease, me, action", [
+    (None, A, "take"),
+    (live(A), A, "ours"),
+    (live(B, renewed_ago=10), A, "held"),
+    (live(B, renewed_ago=61), A, "takeover"),
+    (dict(live(B), spec=dict(live(B)["spec"], holderIdentity=None)), A, "take"),
+])
+def test_claim(lease, me, action):
+    assert claim(lease, me, NOW, gone=lambda holder: False)["action"] == action
+
+
+def test_a_holder_on_this_controller_whose_process_is_gone_is_taken_over_at_once():
+    verdict = claim(live(B, renewed_ago=1), A, NOW, gone=lambda holder: holder == B)
+    assert verdict["action"] == "takeover" and verdict["why"] == "its process is gone"
+
+
+def test_holder_gone_only_judges_holders_of_this_controller():
+    assert holder_gone("here:999999999:r", here="here") is True
+    assert holder_gone("elsewhere:999999999:r", here="here") is False
+    import os
+    assert holder_gone("here:%d:r" % os.getpid(), here="here") is False
+
+
+def test_state_counts_expiry_from_the_last_renewal():
+    assert state(live(B, renewed_ago=50), NOW)["expires_in"] == pytest.approx(10)
+    assert describe(B) == "release rel-b from ctl-b, PID 200"
+
+
+def test_a_second_run_is_refused_naming_the_holder_and_changes_nothing():
+    api = FakeApi()
+    first = Leases(api, "lab-eu", [model()], A, now=lambda: NOW)
+    first.acquire()
+    try:
+        second = Leases(api, "lab-eu", [model()], B, now=lambda: NOW + timedelta(seconds=5))
+        with pytest.raises(LeaseHeld) as info:
+            second.acquire()
+        message = str(info.value)
+        assert "model chat" in message and "release rel-a from ctl-a, PID 100" in message
+        assert "since 2026-12-01T12:00:00" in message and "nothing was changed" in message
+        assert second.check() == [message]
+        assert api.objects[("Lease", "gpufleet-model-chat")]["spec"]["holderIdentity"] == A
+    finally:
+        first.release()
+    assert api.objects[("Lease", "gpufleet-model-chat")]["spec"]["holderIdentity"] is None
+
+
+def test_other_models_on_the_same_site_proceed_side_by_side():
+    api = FakeApi()
+    chat = Leases(api, "lab-eu", [model()], A, now=lambda: NOW)
+    embed = Leases(api, "lab-eu", [model(name="embed")], B, now=lambda: NOW)
+    chat.acquire()
+    embed.acquire()
+    chat.release()
+    embed.release()
+
+
+def test_all_or_none_a_refused_run_gives_back_what_it_took():
+    api = FakeApi()
+    holder = Leases(api, "lab-eu", [model(name="embed")], B, now=lambda: NOW)
+    holder.acquire()
+    both = Leases(api, "lab-eu", [model(), model(name="embed")], A, now=lambda: NOW)
+    with pytest.raises(LeaseHeld):
+        both.acquire()
+    assert api.objects[("Lease", "gpufleet-model-chat")]["spec"]["holderIdentity"] is None
+    holder.release()
+
+
+def test_an_expired_lease_is_taken_over_and_said():
+    api = FakeApi()
+    killed = Leases(api, "lab-eu", [model()], B, duration=15, now=lambda: NOW)
+    killed._acquire_one(model())  # acquired, then the run was killed: never renewed, never released
+    later = Leases(api, "lab-eu", [model()], A, now=lambda: NOW + timedelta(seconds=16))
+    later.acquire()
+    later.release()
+    assert later.took_over and "from release rel-b from ctl-b, PID 200" in later.took_over[0]
+    assert "expired" in later.took_over[0]
+
+
+def test_a_write_lost_to_another_run_is_a_refusal_not_an_overwrite():
+    api = FakeApi()
+    mine = Leases(api, "lab-eu", [model()], A, now=lambda: NOW)
+    original_get = api.get
+
+    def racing_get(kind, name, namespace=None):
+        seen = original_get(kind, name, namespace)
+        if kind == "Lease" and not getattr(api, "raced", False):
+            api.raced = True
+            api.create(lease_object("models", "chat", B, 60, NOW))  # the other run wins the race
+        return seen
+
+    api.get = racing_get
+    with pytest.raises(LeaseHeld, match="release rel-b"):
+        mine.acquire()
+
+
+def test_renewal_moves_the_expiry_and_a_taken_over_lease_is_reported_lost():
+    api = FakeApi()
+    times = [NOW]
+    mine = Leases(api, "lab-eu", [model()], A, duration=30, now=lambda: times[0])
+    mine._acquire_one(model())
+    times[0] = NOW + timedelta(seconds=20)
+    mine.renew()
+    assert state(api.objects[("Lease", "gpufleet-model-chat")], times[0])["expires_in"] == pytest.approx(30)
+    api.objects[("Lease", "gpufleet-model-chat")]["metadata"]["resourceVersion"] = "999"
+    mine.renew()
+    assert mine.lost and "taken over" in mine.lost
+
+
+def test_the_site_step_holds_the_lease_while_it_runs_and_gives_it_back(journal):  # noqa: F811
+    api, clock = FakeApi(), Clock()
+    seen = []
+    original_apply = api.apply
+
+    def apply(obj, *args, **kwargs):
+        seen.append(api.objects[("Lease", "gpufleet-model-chat")]["spec"]["holderIdentity"])
+        return original_apply(obj, *args, **kwargs)
+
+    api.apply = apply
+    result = step(api, clock, journal, [model()], policy()).rollout({"chat": {"exists": False}})
+    assert result["status"] == "verified" and seen and all(h and h.endswith(":adhoc") for h in seen)
+    assert api.objects[("Lease", "gpufleet-model-chat")]["spec"]["holderIdentity"] is None
+
+
+def test_the_site_step_refused_by_a_held_lease_changes_nothing_and_leaves_the_journal(journal):  # noqa: F811
+    api, clock = FakeApi(), Clock()
+    other = Leases(api, "lab-eu", [model()], B, now=clock.now)
+    other.acquire()
+    result = step(api, clock, journal, [model()], policy()).rollout({"chat": {"exists": False}})
+    other.release()
+    assert result["status"] == "held" and result["site_failed"] is True
+    assert "release rel-b from ctl-b" in result["cause"]
+    assert ("Deployment", "chat") not in api.objects
+    assert "lab-eu" not in (__import__("json").load(open(journal))["sites"])
+
+
+def test_a_takeover_is_written_in_the_journal(journal):  # noqa: F811
+    api, clock = FakeApi(), Clock()
+    killed = Leases(api, "lab-eu", [model()], B, duration=15, now=clock.now)
+    killed._acquire_one(model())
+    clock.sleep(20)
+    result = step(api, clock, journal, [model()], policy()).rollout({"chat": {"exists": False}})
+    assert result["status"] == "verified"
+    notes = [n["note"] for n in entry(journal)["notes"]]
+    assert len(notes) == 1 and "took over the lease of model chat from release rel-b" in notes[0]
