@@ -89,8 +89,17 @@ options:
     type: path
     aliases: [ca_path]
   bearer_token:
-    description: 'Token sent in the C(Authorization) header as C(Bearer <token>).'
+    description:
+      - 'Token sent in the C(Authorization) header as C(Bearer <token>).'
+      - Sent only to the scheme, host and port of O(url); a redirect elsewhere is followed without it.
     type: str
+  allow_http:
+    description:
+      - Allow a plain C(http://) O(url) off loopback. Without it such a URL is refused before any request,
+        because a token and the answers would cross the network in clear text.
+      - C(http://) on loopback (C(127.0.0.0/8), C(::1), C(localhost)) needs no opt-in; C(https://) never does.
+    type: bool
+    default: false
   use_proxy:
     description: Whether to use the proxy from the environment (C(https_proxy), C(no_proxy)).
     type: bool
@@ -119,9 +128,10 @@ EXAMPLES = r"""
     wait_timeout: 300
     delay: 10
 
-- name: Check a TensorFlow Serving model at version 3, three attempts
+- name: Check a TensorFlow Serving model at version 3, three attempts, over plain http inside the site
   gpufleet.datacenter.model_health:
     url: http://10.10.0.20:8501
+    allow_http: true
     protocol: tfserving
     model: half_plus_two
     version: "3"
@@ -236,7 +246,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.errors import HealthCheckError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.gate import GateSpec, run_gate
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.retry import RetryPolicy
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.transport import TransportOptions
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.transport import (
+    TransportOptions, plain_http_problem)
 
 ARGUMENT_SPEC = dict(
     url=dict(type="str", required=True),
@@ -251,6 +262,7 @@ ARGUMENT_SPEC = dict(
     ca_cert=dict(type="path", aliases=["ca_path"]),
     bearer_token=dict(type="str", no_log=True),
     use_proxy=dict(type="bool", default=True),
+    allow_http=dict(type="bool", default=False),
 )
 MUTUALLY_EXCLUSIVE = [("retries", "wait_timeout")]
 
@@ -260,6 +272,9 @@ def validate(params: dict) -> str | None:
     parts = urlsplit(params["url"])
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "url %r must be an absolute http:// or https:// URL" % params["url"]
+    refused = plain_http_problem(params["url"], params.get("allow_http") is True, "allow_http: true")
+    if refused:
+        return refused
     for name in ("timeout", "delay", "wait_timeout"):
         value = params.get(name)
         if value is not None and value < 0:
@@ -277,7 +292,8 @@ def build(params: dict) -> tuple[GateSpec, TransportOptions, RetryPolicy]:
     site = params["site"] or urlsplit(params["url"]).netloc
     spec = GateSpec(site=site, url=params["url"], protocol=params["protocol"], model=params["model"], version=params["version"])
     options = TransportOptions(
-        timeout=params["timeout"], ca_path=params["ca_cert"], token=params["bearer_token"], use_proxy=params["use_proxy"]
+        timeout=params["timeout"], ca_path=params["ca_cert"], token=params["bearer_token"], use_proxy=params["use_proxy"],
+        allow_http=params["allow_http"],
     )
     policy = RetryPolicy(retries=params["retries"], delay=params["delay"], wait_timeout=params["wait_timeout"])
     return spec, options, policy

@@ -11,11 +11,13 @@ TLS code path of ansible.builtin.uri, so CA handling matches what operators know
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
 import ssl
 from dataclasses import dataclass
 from urllib.error import HTTPError, URLError
+from urllib.parse import urljoin, urlsplit
 
 from ansible.module_utils.urls import open_url
 
@@ -27,6 +29,9 @@ except ImportError:  # pragma: no cover - present in every supported ansible-cor
 # Bodies are only read for diagnostics and version lists; cap them so a
 # misrouted request to a large page does not end up in the task result.
 MAX_BODY = 64 * 1024
+# Redirects followed for GET and HEAD ("safe"), each one checked like the first URL.
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class Response:
     """What one request produced.
 
     status is None when no HTTP response arrived; error_kind then says why:
-    'connect', 'timeout' or 'tls'.
+    'connect', 'timeout', 'tls', or 'insecure' (a URL the plain-http rule refuses; nothing was sent).
     """
 
     status: int | None
@@ -49,6 +54,36 @@ class TransportOptions:
     ca_path: str | None = None
     token: str | None = None
     use_proxy: bool = True
+    # Plain http off loopback, explicitly allowed by the caller (plain_http_problem).
+    allow_http: bool = False
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_problem(url: str, allow_http: bool, opt_in: str) -> str | None:
+    """The one rule for model endpoints and Prometheus: https, or plain http on loopback (the request
+    never leaves the host: a port-forward, a sidecar, the lab), or plain http where `opt_in` (the
+    caller's setting, named in the message) allows it. None when `url` may be used."""
+    parts = urlsplit(url)
+    if allow_http or parts.scheme.lower() != "http" or is_loopback(parts.hostname):
+        return None
+    return ("%s is plain http off loopback: a token or the answers would cross the network in clear text; "
+            "use https, or allow it explicitly with %s" % (url, opt_in))
+
+
+def origin(url: str) -> tuple:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
 
 
 def decode_body(raw: bytes) -> object:
@@ -71,13 +106,36 @@ def _error_kind(exc: BaseException) -> str:
 
 
 def request(method: str, url: str, options: TransportOptions, body: dict | None = None) -> Response:
-    """Make one request; never raises for network or HTTP errors."""
+    """Make one request; never raises for network or HTTP errors.
+
+    Redirects are followed here rather than by open_url: its "safe" mode forwards every header,
+    the bearer token included, to whatever host a redirect names. The token goes only to the
+    origin (scheme, host, port) of `url`; every hop must pass the plain-http rule.
+    """
+    first = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        refused = plain_http_problem(url, options.allow_http, "allow_http: true")
+        if refused:
+            return Response(status=None, error=refused, error_kind="insecure")
+        if urlsplit(first).scheme.lower() == "https" and urlsplit(url).scheme.lower() != "https":
+            return Response(status=None, error="%s redirected from https to %s: refused" % (first, url),
+                            error_kind="insecure")
+        response, location = _request_once(method, url, options, body, send_token=origin(url) == origin(first))
+        if location is None or method not in ("GET", "HEAD"):
+            return response
+        url = urljoin(url, location)
+    return Response(status=None, error="%s: more than %d redirects" % (first, MAX_REDIRECTS), error_kind="connect")
+
+
+def _request_once(method: str, url: str, options: TransportOptions, body: dict | None,
+                  send_token: bool) -> tuple[Response, str | None]:
+    """One HTTP exchange; the Location of a redirect (followed by the caller) or None."""
     headers = {"Accept": "application/json"}
     data = None
     if body is not None:
         data = json.dumps(body).encode("utf-8")
         headers["Content-Type"] = "application/json"
-    if options.token:
+    if options.token and send_token:
         headers["Authorization"] = "Bearer %s" % options.token
     try:
         resp = open_url(
@@ -89,15 +147,16 @@ def request(method: str, url: str, options: TransportOptions, body: dict | None 
             validate_certs=True,
             ca_path=options.ca_path,
             use_proxy=options.use_proxy,
-            follow_redirects="safe",
+            follow_redirects="none",
             http_agent="gpufleet.datacenter.model_health",
         )
-        return Response(status=resp.getcode(), body=decode_body(resp.read(MAX_BODY + 1)))
+        return Response(status=resp.getcode(), body=decode_body(resp.read(MAX_BODY + 1))), None
     except HTTPError as e:
         try:
             raw = e.read(MAX_BODY + 1)
         except Exception:  # the body of an error response is best effort
             raw = b""
-        return Response(status=e.code, body=decode_body(raw))
+        location = e.headers.get("Location") if e.code in REDIRECT_STATUSES and e.headers else None
+        return Response(status=e.code, body=decode_body(raw)), location
     except (URLError, SSLValidationError, ssl.SSLError, socket.timeout, TimeoutError, ConnectionError, OSError) as e:
-        return Response(status=None, error=str(getattr(e, "reason", e)), error_kind=_error_kind(e))
+        return Response(status=None, error=str(getattr(e, "reason", e)), error_kind=_error_kind(e)), None

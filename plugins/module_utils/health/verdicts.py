@@ -130,5 +130,6 @@ def served_versions(model: str, responses: dict[str, Response]) -> list[str]:
 
 
 def is_permanent(response: Response) -> bool:
-    """True when retrying cannot help: bad credentials, or a certificate that does not verify."""
-    return response.status in PERMANENT_STATUS or response.error_kind == "tls"
+    """True when retrying cannot help: bad credentials, a certificate that does not verify, or a URL
+    the plain-http rule refuses."""
+    return response.status in PERMANENT_STATUS or response.error_kind in ("tls", "insecure")

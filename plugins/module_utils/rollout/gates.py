@@ -16,7 +16,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.errors 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.gate import GateSpec, run_gate
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.retry import RetryPolicy
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.transport import (
-    Response, TransportOptions, request)
+    Response, TransportOptions, plain_http_problem, request)
 
 # One request never waits longer than this, nor past the step's deadline.
 REQUEST_TIMEOUT = 10.0
@@ -42,9 +42,13 @@ def endpoint_gate(site: str, models: List[Dict[str, Any]], wait_timeout: float, 
         remaining = deadline - clock()
         if remaining <= 0:
             raise GateFailed("endpoint", "no time left before the deadline to check model %s" % model["name"])
+        allow_http = health.get("allow_http") is True
+        refused = plain_http_problem(health["endpoint"], allow_http, "health.allow_http: true")
+        if refused:
+            raise GateFailed("endpoint", "model %s: %s" % (model["name"], refused))
         spec = GateSpec(site=site, url=health["endpoint"], protocol=health.get("protocol") or "v2",
                         model=model["name"], version=model["version"])
-        options = TransportOptions(timeout=min(REQUEST_TIMEOUT, remaining))
+        options = TransportOptions(timeout=min(REQUEST_TIMEOUT, remaining), allow_http=allow_http)
         policy = RetryPolicy(delay=ENDPOINT_DELAY, wait_timeout=min(float(health.get("timeout") or wait_timeout),
                                                                     remaining))
         try:
@@ -95,5 +99,10 @@ def prometheus_gate(site: str, rule: Dict[str, Any], site_url: Optional[str], de
     if remaining <= 0:
         raise GateFailed("prometheus", "no time left before the deadline to query Prometheus")
     url = prometheus_url(rule, site_url, site)
-    response = (requester or request)("GET", url, TransportOptions(timeout=min(REQUEST_TIMEOUT, remaining)), None)
+    allow_http = rule.get("allow_http") is True
+    refused = plain_http_problem(rule.get("url") or site_url or url, allow_http, "policy.prometheus.allow_http: true")
+    if refused:
+        raise GateFailed("prometheus", refused)
+    response = (requester or request)("GET", url, TransportOptions(timeout=min(REQUEST_TIMEOUT, remaining),
+                                                                   allow_http=allow_http), None)
     return judge_prometheus(rule, response)

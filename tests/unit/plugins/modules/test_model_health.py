@@ -16,7 +16,8 @@ from ansible_collections.gpufleet.datacenter.plugins.modules import model_health
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "module_utils" / "health"))
 from health_replay import Replay, load, tfserving  # noqa: E402  (recorded fixtures live with the module_utils tests)
 
-BASE = dict(url="http://10.10.0.20:8501", model="half_plus_three", protocol="tfserving", site="eu-west")
+# A TF Serving reached over plain http inside the site: the example in the module docs, opted in.
+BASE = dict(url="http://10.10.0.20:8501", allow_http=True, model="half_plus_three", protocol="tfserving", site="eu-west")
 
 
 def params(**kw):
@@ -92,6 +93,7 @@ def test_main_refuses_retries_with_wait_timeout(capsys, monkeypatch):
 
 def test_bearer_token_is_not_echoed(capsys, monkeypatch):
     replay = Replay(load("mlserver/echo_v1.2.0.yml"))
-    code, out = run_main(dict(url="http://m:8080", model="echo", version="v1.2.0", bearer_token="s3cret-token"), replay, capsys, monkeypatch)
+    code, out = run_main(dict(url="http://m:8080", allow_http=True, model="echo", version="v1.2.0",
+                              bearer_token="s3cret-token"), replay, capsys, monkeypatch)
     assert code == 0
     assert "s3cret-token" not in json.dumps(out)

@@ -113,6 +113,7 @@ def test_error_responses_and_connection_errors():
     (Response(401, {"error": "unauthorized"}), True),
     (Response(403, None), True),
     (Response(None, error="certificate verify failed", error_kind="tls"), True),
+    (Response(None, error="http://m is plain http off loopback", error_kind="insecure"), True),
     (Response(404, None), False),
     (Response(503, None), False),
     (Response(None, error="refused", error_kind="connect"), False),
