@@ -1,0 +1,60 @@
+"""rollout_report's metrics_dir: the report also lands as a textfile-collector file, never in check mode."""
+import json
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
+from ansible_collections.gpufleet.datacenter.plugins.modules import rollout_report
+
+JOURNAL = {
+    "schema": 1, "release": "r1", "fingerprint": "abc", "created": "t",
+    "plan": {"canary": "eu", "batches": [{"label": "canary", "sites": ["eu"]}, {"label": "wave 2", "sites": ["us"]}]},
+    "sites": {
+        "eu": {"status": "verified", "before": {"m": {"exists": True, "version": "1"}},
+               "after": {"m": {"exists": True, "version": "2"}}, "phases": {"deploy": {"seconds": 3.2}},
+               "gates": [], "diagnosis": None},
+        "us": {"status": "pending", "before": {"m": {"exists": True, "version": "1"}}, "after": None,
+               "phases": {}, "gates": [], "diagnosis": None},
+    },
+}
+FINAL = [
+    {"site": "eu", "reachable": True, "at_release": True, "current": {"m": {"exists": True, "version": "2"}}},
+    {"site": "us", "reachable": True, "at_release": False, "current": {"m": {"exists": True, "version": "1"}}},
+]
+
+
+def params(tmp_path, **extra):
+    journal = str(tmp_path / "j.json")
+    journal_store.atomic_write(journal, json.dumps(JOURNAL))
+    base = {"journal": journal, "dest": str(tmp_path / "reports"), "sites": FINAL,
+            "desired": [{"name": "m", "version": "2"}], "commands": None, "metrics_dir": None}
+    base.update(extra)
+    return base
+
+
+def test_metrics_dir_writes_the_report_as_metrics(tmp_path):
+    result, error = rollout_report.execute(params(tmp_path, metrics_dir=str(tmp_path / "textfile")))
+    assert error is None and result["status"] == "in_progress"
+    assert result["metrics_file"] == str(tmp_path / "textfile" / "gpufleet_rollout_r1.prom")
+    with open(result["metrics_file"], encoding="utf-8") as handle:
+        samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                   for f in text_string_to_metric_families(handle.read()) for s in f.samples}
+    assert samples[("gpufleet_rollout_in_progress", (("model", "m"), ("release", "r1")))] == 1.0
+    assert samples[("gpufleet_rollout_running_version_info",
+                    (("model", "m"), ("release", "r1"), ("site", "us"), ("version", "1")))] == 1.0
+    assert samples[("gpufleet_rollout_phase_duration_seconds",
+                    (("phase", "deploy"), ("release", "r1"), ("site", "eu")))] == 3.2
+
+
+def test_no_metrics_without_metrics_dir_or_in_check_mode(tmp_path):
+    result, error = rollout_report.execute(params(tmp_path))
+    assert error is None and result["metrics_file"] is None
+    result, error = rollout_report.execute(params(tmp_path, metrics_dir=str(tmp_path / "textfile")), check_mode=True)
+    assert error is None and result["metrics_file"] is None
+    assert not (tmp_path / "textfile").exists()
+
+
+def test_an_unwritable_metrics_dir_fails_the_step_naming_the_release(tmp_path):
+    (tmp_path / "blocker").write_text("")
+    result, error = rollout_report.execute(params(tmp_path, metrics_dir=str(tmp_path / "blocker" / "textfile")))
+    assert result == {} and error.startswith("Failed to write rollout metrics") and "for release r1" in error
