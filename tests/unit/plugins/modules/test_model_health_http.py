@@ -39,7 +39,7 @@ def test_validate_plain_http(url, allow_http, refused):
 
 
 def test_build_hands_the_opt_in_to_the_transport():
-    _, options, _ = model_health.build(params(url="http://10.0.0.1", allow_http=True, site="eu"))
+    options = model_health.build(params(url="http://10.0.0.1", allow_http=True, site="eu"))[1]
     assert options.allow_http is True
 
 

@@ -69,7 +69,7 @@ OPTS = transport.TransportOptions(timeout=5, token="s3cret", use_proxy=False)
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_token_is_not_forwarded_to_another_port(servers, status):
-    origin, other, _ = servers
+    origin, other = servers[0], servers[1]
     origin.target, origin.status = other.url + "/ok", status
     r = transport.request("GET", origin.url + "/go", OPTS)
     assert r.status == 200 and r.body == {"ready": True}
@@ -78,7 +78,7 @@ def test_token_is_not_forwarded_to_another_port(servers, status):
 
 
 def test_token_is_not_forwarded_to_another_host(servers):
-    origin, _, elsewhere = servers
+    origin, elsewhere = servers[0], servers[2]
     origin.target = elsewhere.url + "/ok"
     assert transport.request("GET", origin.url + "/go", OPTS).status == 200
     assert elsewhere.seen == [{"path": "/ok", "authorization": None}]
