@@ -12,6 +12,10 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 
+FORBIDDEN_HINT = ("the kubeconfig's user lacks this right: playbooks/rbac.yml of gpufleet.datacenter grants "
+                  "what the modules need (docs/rbac.md)")
+
+
 class K8sError(Exception):
     """Base class: a failed action on one object at one site."""
 
@@ -41,6 +45,9 @@ class ApiError(K8sError):
         # status 0 means no HTTP answer at all (connection refused, TLS, timeout).
         self.status = status
         self.reason = reason
+        if status == 403:
+            # The server's message names the user, verb and resource; say where the fix lives.
+            cause += "; %s" % FORBIDDEN_HINT
         super().__init__(verb, obj, site, cause, result)
 
     @property
