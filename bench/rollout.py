@@ -101,7 +101,7 @@ def release_file(tmp: Path, name: str, namespace: str, version: str, models: int
                         "image": "example.invalid/bench/chat:%s" % version, "replicas": 1, "gpus": 0,
                         "runtime_class": "none"} for i in range(models)]
     body = {"release": "%s-%s-%d" % (name, version.replace(".", "-"), models or 1), "models": body_models,
-            "policy": {"wait_timeout": 300}}
+            "policy": {"wait_timeout": 300, "require_digest": False}}
     path = tmp / ("%s.yml" % body["release"])
     path.write_text(yaml.safe_dump(body))
     return path

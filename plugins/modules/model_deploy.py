@@ -115,7 +115,12 @@ options:
     type: list
     elements: str
   env:
-    description: Environment variables of the model server, as a name to value mapping.
+    description:
+      - Environment variables of the model server, as a name to value mapping.
+      - "A value is a string, C({secret: NAME, key: KEY}) for a key of a Secret in O(namespace)
+        (C(valueFrom.secretKeyRef)), or C({valueFrom: {...}}) as in the Kubernetes API. Put credentials in a
+        Secret. Literal values appear in the diff only as fingerprints, and journals and reports keep
+        only fingerprints of what they read back."
     type: dict
   resources:
     description:
@@ -193,6 +198,13 @@ options:
         When false, such a conflict fails the task and names the other manager.
     type: bool
     default: true
+  adopt:
+    description:
+      - Change (or, with O(state=absent), delete) a Deployment or Service of this name that this collection did
+        not create - one without the label C(app.kubernetes.io/managed-by=gpufleet.datacenter).
+      - When false, such an object fails the task before anything changes, naming the object and its manager.
+    type: bool
+    default: false
   wait:
     description:
       - Wait until the rollout is complete (all replicas updated and available, old ones gone), or until
@@ -483,6 +495,7 @@ def argument_spec():
         service_type={"type": "str", "choices": ["ClusterIP", "NodePort", "LoadBalancer"], "default": "ClusterIP"},
         field_manager={"type": "str", "default": "gpufleet.datacenter"},
         force_conflicts={"type": "bool", "default": True},
+        adopt={"type": "bool", "default": False},
         wait={"type": "bool", "default": True},
         wait_timeout={"type": "int", "default": 600},
         wait_sleep={"type": "float", "default": 1},

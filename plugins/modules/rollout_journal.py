@@ -136,6 +136,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.module_exit import finish
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store, run_lock
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import JournalError, RolloutError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.site import desired_by_model
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import (
     PHASES, STATUSES, apply_event, iso, new_journal)
 
@@ -163,8 +164,7 @@ EVENT_KEYS = ("host", "status", "before", "after", "gates", "diagnosis", "clear_
 def by_model(value):
     """A list of deployed models (as resolved for the site) becomes {name: state}."""
     if isinstance(value, list):
-        return {m["name"]: dict({k: v for k, v in m.items() if k not in ("name", "health")}, exists=True)
-                for m in value}
+        return desired_by_model(value)
     return value
 
 

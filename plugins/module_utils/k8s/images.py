@@ -60,14 +60,15 @@ def parse_image(reference: str) -> ImageRef:
 
 def image_policy_violation(ref: ImageRef, allow_latest: bool, require_digest: bool) -> Optional[str]:
     """Why the image is refused, or None. A digest pins the content, so it satisfies both rules."""
-    if require_digest and not ref.digest:
-        return "policy.require_digest is set but %r has no @sha256 digest" % str(ref)
-    if ref.digest or allow_latest:
+    if ref.digest:
         return None
-    if not ref.tag:
+    if not allow_latest and not ref.tag:
         return "%r has no tag and no digest (it would float like :latest); pin a tag or a digest" % str(ref)
-    if ref.tag == "latest":
+    if not allow_latest and ref.tag == "latest":
         return "%r uses :latest; pin a tag or a digest (or set allow_latest: true)" % str(ref)
+    if require_digest:
+        return ("%r has no @sha256 digest and digests are required (require_digest, true by default in a "
+                "release's policy); pin a digest, or set require_digest: false to deploy by tag" % str(ref))
     return None
 
 

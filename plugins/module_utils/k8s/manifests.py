@@ -9,6 +9,7 @@ import copy
 import re
 from typing import Any, Dict, List, Optional
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import entries as env_entries
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import PolicyError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.images import (
     image_policy_violation,
@@ -121,7 +122,7 @@ def build_container(params: Dict[str, Any]) -> Dict[str, Any]:
     if params.get("args"):
         container["args"] = [str(a) for a in params["args"]]
     if params.get("env"):
-        container["env"] = [{"name": k, "value": str(v)} for k, v in sorted(params["env"].items())]
+        container["env"] = env_entries(params["env"])
     readiness = probe(params.get("readiness_probe"), http_probe(DEFAULT_READINESS_PATH, 5, 10, 3))
     # Large models load for minutes: a patient liveness probe avoids killing a loading server.
     liveness = probe(params.get("liveness_probe"), http_probe(DEFAULT_LIVENESS_PATH, 30, 15, 8))

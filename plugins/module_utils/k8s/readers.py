@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, Optional, Tuple
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.diagnose import revision
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import snapshot as env_snapshot
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
     CONTAINER_NAME, GPU_PRODUCT_LABEL, GPU_RESOURCE, VERSION_KEY)
@@ -77,5 +78,6 @@ def snapshot(deployment: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         "gpu_product": node_selector.get(GPU_PRODUCT_LABEL), "port": ports[0].get("containerPort"),
         "runtime_class": pod_spec.get("runtimeClassName") or "none",
         "args": container.get("args") or [],
-        "env": {e["name"]: e.get("value", "") for e in container.get("env") or [] if "name" in e},
+        # Literal values only as fingerprints: a snapshot ends up in journals, reports and task results.
+        "env": env_snapshot(container.get("env")),
     }

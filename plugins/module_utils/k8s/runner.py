@@ -5,15 +5,33 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any, Callable, Dict, List, Optional, Set
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.apply import ApplyResult, apply_object
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import object_ref
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import kept as env_kept
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError, PolicyError
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import build_manifests, build_namespace
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
+    MANAGED_BY, build_manifests, build_namespace)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import previous
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.waiter import rollout_state, wait_for_rollout
+
+
+def foreign_manager(obj: Optional[Dict[str, Any]]) -> Optional[str]:
+    """Who manages a live object that this collection did not create, or None (pure): its
+    managed-by label, else the field managers that wrote it."""
+    if not obj:
+        return None
+    meta = obj.get("metadata") or {}
+    label = (meta.get("labels") or {}).get("app.kubernetes.io/managed-by")
+    if label == MANAGED_BY:
+        return None
+    if label:
+        return label
+    managers = sorted({f.get("manager") for f in meta.get("managedFields") or [] if f.get("manager")})
+    return ", ".join(managers) or "an unknown manager (no managed-by label)"
 
 
 def planned(manifest: Dict[str, Any]) -> ApplyResult:
@@ -29,7 +47,22 @@ def object_summary(r: ApplyResult) -> Dict[str, Any]:
 
 def diff_entries(results: List[ApplyResult]) -> List[Dict[str, Any]]:
     return [{"before_header": object_ref(r.kind, r.name, r.namespace), "after_header": object_ref(r.kind, r.name, r.namespace),
-             "before": r.before, "after": r.after} for r in results if r.changed]
+             "before": without_env_values(r.before), "after": without_env_values(r.after)} for r in results if r.changed]
+
+
+def without_env_values(obj: Any) -> Any:
+    """A diff side with each container's literal env values replaced by fingerprints: a diff is
+    printed, and a changed value still shows as a changed fingerprint."""
+    containers = ((((obj or {}).get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") \
+        if isinstance(obj, dict) else None
+    if not containers:
+        return obj
+    result = copy.deepcopy(obj)
+    for container in result["spec"]["template"]["spec"]["containers"]:
+        if container.get("env"):
+            container["env"] = [dict({k: v for k, v in item.items() if k != "value"}, **env_kept(item["value"]))
+                                if "value" in item else item for item in container["env"]]
+    return result
 
 
 class DeployRunner:
@@ -94,9 +127,18 @@ class DeployRunner:
         self.result["diff"].extend(diff_entries(results))
         self.result["changed"] = self.result["changed"] or any(r.changed for r in results)
 
+    def refuse_foreign(self, kind: str, obj: Optional[Dict[str, Any]], verb: str) -> None:
+        """Only what this collection created is changed or removed, unless the task says adopt."""
+        manager = foreign_manager(obj)
+        if manager and not self.params.get("adopt"):
+            raise PolicyError(verb, object_ref(kind, self.params["name"], self.params["namespace"]), self.site,
+                              "it exists and is not managed by %s (it is managed by %s); refusing to %s it - "
+                              "set adopt: true to take it over" % (MANAGED_BY, manager, verb))
+
     def deploy(self) -> None:
         manifests = build_manifests(self.params, self.site)
         live = self.client.get("Deployment", self.params["name"], self.params["namespace"])
+        self.refuse_foreign("Deployment", live, "deploy")
         self.result["previous"] = previous(live)
         self.result.update(model_version=str(self.params["model_version"]), image=self.params["image"])
         if not self.ensure_namespace():
@@ -128,6 +170,8 @@ class DeployRunner:
         self.result["previous"] = previous(live)
         existing = [(kind, self.client.get(kind, name, namespace)) for kind in ("Service", "Deployment")]
         existing = [(kind, obj) for kind, obj in existing if obj is not None]
+        for kind, obj in existing:
+            self.refuse_foreign(kind, obj, "delete")
         for kind, obj in existing:
             self.result["objects"].append({"kind": kind, "name": name, "namespace": namespace,
                                            "changed": True, "created": False})

@@ -15,6 +15,7 @@ import re
 from typing import Any, Dict, Iterable, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.transport import plain_http_problem
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import value_problem as env_value_problem
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.images import image_problems
 
 ON_FAILURE = ("rollback_site", "rollback_all", "halt")
@@ -26,8 +27,10 @@ MODEL_KEYS = {"name", "namespace", "image", "version", "replicas", "gpus", "gpu_
 SITE_KEYS = {"replicas", "gpus", "gpu_product", "endpoint", "runtime_class", "version", "image", "enabled"}
 HEALTH_KEYS = {"protocol", "endpoint", "timeout", "allow_http"}
 POLICY_KEYS = {"canary", "waves", "sites_per_wave", "soak_seconds", "wait_timeout", "max_surge",
-               "max_unavailable", "on_failure", "require_digest", "create_namespace", "prometheus", "pause_after"}
-PROMETHEUS_KEYS = {"query", "max", "min", "url", "allow_http"}
+               "max_unavailable", "on_failure", "require_digest", "create_namespace", "prometheus", "pause_after",
+               "adopt", "lease_seconds"}
+PROMETHEUS_KEYS = {"query", "max", "min", "url", "allow_http", "interval", "checks", "failure_limit", "retries",
+                   "ca_file", "bearer_token_file"}
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$")
@@ -37,8 +40,9 @@ _URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 DEFAULT_NAMESPACE = "gpufleet-models"
 POLICY_DEFAULTS: Dict[str, Any] = {
     "canary": None, "waves": None, "sites_per_wave": None, "soak_seconds": 0, "wait_timeout": 300,
-    "max_surge": 1, "max_unavailable": 0, "on_failure": "rollback_site", "require_digest": False,
-    "create_namespace": True, "prometheus": None, "pause_after": "none",
+    "max_surge": 1, "max_unavailable": 0, "on_failure": "rollback_site", "require_digest": True,
+    "create_namespace": True, "prometheus": None, "pause_after": "none", "adopt": False,
+    "lease_seconds": 60,
 }
 
 
@@ -183,8 +187,13 @@ def _check_model(c: _Collector, index: int, model: Any, policy: Dict[str, Any], 
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         c.add(field + ".args", "must be a list of strings", label)
     env = model.get("env", {})
-    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
-        c.add(field + ".env", "must be a mapping of names to quoted string values", label)
+    if not isinstance(env, dict):
+        c.add(field + ".env", "must be a mapping of names to quoted string values (or Secret keys)", label)
+    else:
+        for name, value in sorted(env.items()):
+            problem = env_value_problem(value)
+            if problem:
+                c.add("%s.env.%s" % (field, name), problem, label)
     if "health" in model:
         _check_health(c, field + ".health", model["health"], label or "?")
     if "sites" in model:
@@ -246,7 +255,9 @@ def _check_policy(c: _Collector, policy: Any, sites: Dict[str, Any]) -> Dict[str
             c.int_field("policy." + key, policy[key], minimum)
     if policy.get("max_surge", 1) == 0 and policy.get("max_unavailable", 0) == 0:
         c.add("policy.max_surge", "and policy.max_unavailable cannot both be 0 (the rollout could never progress)")
-    for key in ("require_digest", "create_namespace"):
+    if "lease_seconds" in policy:
+        c.int_field("policy.lease_seconds", policy["lease_seconds"], 15)
+    for key in ("require_digest", "create_namespace", "adopt"):
         if key in policy and not isinstance(policy[key], bool):
             c.add("policy." + key, "must be true or false, got %r" % (policy[key],))
     prometheus = policy.get("prometheus")
@@ -268,10 +279,24 @@ def _check_policy(c: _Collector, policy: Any, sites: Dict[str, Any]) -> Dict[str
             if "url" in prometheus:
                 _check_url(c, "policy.prometheus.url", prometheus["url"], prometheus.get("allow_http"),
                            "policy.prometheus.allow_http: true")
+            _check_prometheus_analysis(c, prometheus)
     _check_waves(c, policy, sites)
     normalized = dict(POLICY_DEFAULTS)
     normalized.update({k: v for k, v in policy.items() if k in POLICY_KEYS})
     return normalized
+
+
+def _check_prometheus_analysis(c: _Collector, prometheus: Dict[str, Any]) -> None:
+    """The gate's analysis (gates.prometheus_gate): checks, interval, failure limit, retries, CA, token file."""
+    for key, minimum in (("interval", 1), ("checks", 1), ("failure_limit", 1), ("retries", 0)):
+        if key in prometheus:
+            c.int_field("policy.prometheus." + key, prometheus[key], minimum)
+    checks, limit = prometheus.get("checks", 1), prometheus.get("failure_limit", 1)
+    if _is_int(checks) and _is_int(limit) and limit > checks:
+        c.add("policy.prometheus.failure_limit", "must be at most checks (%s), got %s" % (checks, limit))
+    for key in ("ca_file", "bearer_token_file"):
+        if key in prometheus and not (isinstance(prometheus[key], str) and prometheus[key]):
+            c.add("policy.prometheus." + key, "must be a file path, got %r" % (prometheus[key],))
 
 
 def validate_release(data: Any, sites: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:

@@ -20,7 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import redacted as env_redacted
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import resolve, unresolved
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import CONTAINER_NAME, selector_labels
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.fleet import live_deployments
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import snapshot
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import DeployRunner
@@ -61,7 +64,7 @@ def deploy_params(model: Dict[str, Any], policy: Dict[str, Any], timeout: float)
         "port": model["port"], "args": model.get("args") or [], "env": model.get("env") or {},
         "strategy": {"max_surge": policy["max_surge"], "max_unavailable": policy["max_unavailable"]},
         "revision_history_limit": 10, "progress_deadline_seconds": 600, "field_manager": FIELD_MANAGER,
-        "force_conflicts": True, "wait": False, "wait_timeout": timeout,
+        "force_conflicts": True, "adopt": bool(policy.get("adopt")), "wait": False, "wait_timeout": timeout,
     }
 
 
@@ -100,7 +103,8 @@ def should_roll_back(policy: Dict[str, Any]) -> bool:
 
 def desired_by_model(models: List[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
     """The journal's `after`: each model's release state, as a snapshot would read it (pure)."""
-    return {m["name"]: dict({k: v for k, v in m.items() if k not in ("name", "health")}, exists=True)
+    return {m["name"]: dict({k: (env_redacted(v) if k == "env" else v) for k, v in m.items()
+                             if k not in ("name", "health")}, exists=True)
             for m in models}
 
 
@@ -227,7 +231,8 @@ class SiteStep:
         rule = self.policy.get("prometheus")
         if rule:
             gates.append(self.gate("prometheus", lambda: prometheus_gate(
-                self.site, rule, self.prometheus_url, deadline + soak, clock=self.clock, requester=self.requester)))
+                self.site, rule, self.prometheus_url, deadline + soak, clock=self.clock, requester=self.requester,
+                sleep=self.sleep)))
         return gates
 
     def gate(self, name: str, run: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
@@ -356,8 +361,9 @@ class SiteStep:
         deadline = self.clock() + timeout
         self.say("%s: rolling back to %s" % (self.site, versions_of(before)))
         self.record({"status": "rolling_back", "phases": {"rollback": {"started": iso(self.now())}}})
-        params = [restore_params(m, (before or {}).get(m["name"]), self.policy, timeout) for m in self.models]
         try:
+            params = [restore_params(m, self.literal_env(m, (before or {}).get(m["name"]), deadline), self.policy,
+                                     timeout) for m in self.models]
             self.apply_all(params, deadline, "rollback")
             if not self.check_mode:
                 self.wait_all(params, deadline, "rollback wait")
@@ -369,6 +375,22 @@ class SiteStep:
         self.record({"status": "rolled_back", "after": before,
                      "phases": {"rollback": {"finished": iso(self.now())}}})
         return "rolled_back", why
+
+    def literal_env(self, model: Dict[str, Any], previous: Optional[Dict[str, Any]],
+                    deadline: float) -> Optional[Dict[str, Any]]:
+        """previous with its literal env values back, from the Deployment's ReplicaSets: the journal
+        keeps only their fingerprints."""
+        if not previous or not unresolved(previous.get("env")):
+            return previous
+        started = self.clock()
+        selector = ",".join("%s=%s" % kv for kv in sorted(selector_labels(model["name"]).items()))
+        try:
+            replica_sets = self.bounded(deadline).list("ReplicaSet", model["namespace"], label_selector=selector)
+            return dict(previous, env=resolve(previous["env"], replica_sets, CONTAINER_NAME))
+        except (K8sError, ValueError) as e:
+            cause = "model %s: %s" % (model["name"], e)
+            self.step("rollback", started, False, cause)
+            raise StepFailed("rollback", cause) from e
 
     def result(self, status: str, cause: Optional[str] = None,
                diagnosis: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:

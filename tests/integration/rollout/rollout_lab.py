@@ -47,7 +47,8 @@ class Rollout:
                 "image": "example.invalid/gpufleet/chat%s:%s" % (image_suffix, version),
                 "replicas": 2, "gpus": 1, "runtime_class": "none",
             }, **(model or {}))],
-            "policy": dict({"wait_timeout": 60}, **policy),
+            # The lab runs no real image: tags, explicitly (a release requires digests by default).
+            "policy": dict({"wait_timeout": 60, "require_digest": False}, **policy),
         }
         path = self.tmp / ("%s.yml" % body["release"])
         path.write_text(yaml.safe_dump(body, sort_keys=False))

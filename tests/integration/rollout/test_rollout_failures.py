@@ -110,7 +110,7 @@ def test_every_problem_of_a_release_is_named_in_one_run(lab, rollout):
         "models[0].version, model %s: must be a quoted string, got the number 1.1" % model,
         "models[0].replicas, model %s: must be >= 1, got -1" % model,
         "models[0].gpus, model %s: must be an integer, got str 'two'" % model,
-        "models[0].env, model %s: must be a mapping of names to quoted string values" % model,
+        "models[0].env, model %s: must be a mapping of names to quoted string values (or Secret keys)" % model,
         "models[0].health.protocol, model %s: must be one of v2, tfserving, got 'grpc'" % model,
         "models[0].health.endpoint, model %s: must be an http(s):// URL, got 'ftp://models.invalid'" % model,
         "models[0].sites.lab-mars, model %s, site lab-mars: unknown site 'lab-mars'" % model,

@@ -66,7 +66,7 @@ MALFORMED = [
     ("wave-missing-site.yml", ["policy.waves, site apac: site is in no wave"]),
     ("wave-twice.yml", ["policy.waves[1], site us: site is already in wave 1"]),
     ("no-progress.yml", ["policy.max_surge: and policy.max_unavailable cannot both be 0"]),
-    ("require-digest.yml", ["models[0].image, model chat-llm: policy.require_digest is set"]),
+    ("require-digest.yml", ["models[0].image, model chat-llm: 'r.example/m:1' has no @sha256 digest and digests are required"]),
     ("bad-health.yml", ["models[0].health.protocol, model chat-llm: must be one of v2, tfserving",
                         "models[0].health.endpoint, model chat-llm: must be an http(s):// URL"]),
     ("bad-prometheus.yml", ["policy.prometheus.query: is required", "policy.prometheus.max: must be a number"]),
@@ -94,7 +94,8 @@ def test_every_problem_is_reported_not_only_the_first(load_release, sites):
 
 def test_missing_inventory_wave_is_named(load_release, sites):
     del sites["us"]["wave"]
-    data = {"release": "r1", "models": [{"name": "a", "image": "r.example/a:1", "version": "1", "replicas": 1}]}
+    data = {"release": "r1", "models": [{"name": "a", "image": "r.example/a:1", "version": "1", "replicas": 1}],
+            "policy": {"require_digest": False}}
     assert validate_release(data, sites)["problems"] == [
         "policy.waves, site us: not set and the inventory has no gpufleet_rollout_wave for the site"]
 
@@ -130,3 +131,13 @@ def test_pause_after_is_checked(load_release, sites):
     assert problems == ["policy.pause_after: must be one of none, canary, each_wave, got 'each_site'"]
     data["policy"]["pause_after"] = "canary"
     assert validate_release(data, sites)["policy"]["pause_after"] == "canary"
+
+
+def test_a_release_requires_digests_unless_it_says_otherwise(sites):
+    by_tag = {"release": "r1", "models": [{"name": "a", "image": "r.example/a:1", "version": "1", "replicas": 1}]}
+    assert validate_release(by_tag, sites)["problems"] == [
+        "models[0].image, model a: 'r.example/a:1' has no @sha256 digest and digests are required (require_digest, "
+        "true by default in a release's policy); pin a digest, or set require_digest: false to deploy by tag"]
+    assert validate_release(dict(by_tag, policy={"require_digest": False}), sites)["problems"] == []
+    pinned = dict(by_tag, models=[dict(by_tag["models"][0], image="r.example/a:1@sha256:" + "a" * 64)])
+    assert validate_release(pinned, sites)["problems"] == []

@@ -122,7 +122,7 @@ def model(version="2.0.0", image=None, **extra):
 
 
 def policy(**extra):
-    return dict(dict(POLICY_DEFAULTS, wait_timeout=30), **extra)
+    return dict(dict(POLICY_DEFAULTS, wait_timeout=30, require_digest=False), **extra)
 
 
 @pytest.fixture
