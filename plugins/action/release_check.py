@@ -20,7 +20,7 @@ def sites_from_inventory(groups, hostvars):
                       "gpu_product": (hv.get("gpufleet_gpu") or {}).get("product"),
                       "runtime_class": hv.get("gpufleet_runtime_class")})
         fleet.append({"name": name, "kubeconfig": hv.get("gpufleet_kubeconfig"),
-                      "context": hv.get("gpufleet_kube_context")})
+                      "context": hv.get("gpufleet_kube_context"), "ca_cert": hv.get("gpufleet_kube_ca_cert")})
     return sites, fleet
 
 

@@ -5,33 +5,65 @@
 from __future__ import annotations
 
 
-class ModuleDocFragment:
-    """How a module reaches one site's Kubernetes API (gpufleet.datacenter.k8s_auth)."""
-
-    DOCUMENTATION = r"""
-options:
+# The option names, aliases and K8S_AUTH_* variables are kubernetes.core's where they mean the
+# same, so a play's module_defaults or environment serves both collections.
+_SITE = r"""
   site:
     description:
       - Name of the site (datacenter) this API server belongs to, usually C(gpufleet_site).
       - Used in every message and returned result, so a failure in a fleet-wide run says where it happened.
     type: str
     required: true
+"""
+
+_CREDENTIALS = r"""
   kubeconfig:
     description:
       - Path to the site's kubeconfig file, usually C(gpufleet_kubeconfig).
-      - When omitted, the C(KUBECONFIG) environment variable or C(~/.kube/config) is used.
+      - When omitted, the E(K8S_AUTH_KUBECONFIG) environment variable, then E(KUBECONFIG) or C(~/.kube/config).
+      - Not read when O(host) comes with O(api_key) or with O(client_cert) and O(client_key), and neither this
+        nor O(context) is given.
     type: path
   context:
     description:
-      - Context in O(kubeconfig) to use, usually C(gpufleet_kube_context).
-      - When omitted, the kubeconfig's current context is used.
+      - Context in the kubeconfig to use, usually C(gpufleet_kube_context).
+      - When omitted, E(K8S_AUTH_CONTEXT), then the kubeconfig's current context.
+    type: str
+  host:
+    description:
+      - URL of the API server, for example C(https://10.10.0.10:6443), instead of the kubeconfig's.
+      - When omitted, E(K8S_AUTH_HOST).
+    type: str
+  api_key:
+    description:
+      - Bearer token to authenticate with, instead of the kubeconfig's credentials.
+      - When omitted, E(K8S_AUTH_API_KEY).
     type: str
   ca_cert:
     description:
-      - CA bundle used to verify the API server's certificate, instead of the one in the kubeconfig.
+      - CA bundle used to verify the API server's certificate, usually C(gpufleet_kube_ca_cert), instead of
+        the one in the kubeconfig. When omitted, E(K8S_AUTH_SSL_CA_CERT).
       - TLS verification is always on. A kubeconfig whose cluster entry sets C(insecure-skip-tls-verify)
         is refused unless this option names the CA to trust.
     type: path
+    aliases: [ssl_ca_cert]
+  client_cert:
+    description:
+      - Client certificate to authenticate with. When omitted, E(K8S_AUTH_CERT_FILE).
+    type: path
+    aliases: [cert_file]
+  client_key:
+    description:
+      - Key of O(client_cert). When omitted, E(K8S_AUTH_KEY_FILE).
+    type: path
+    aliases: [key_file]
+  proxy:
+    description:
+      - HTTP proxy URL to reach the API server through. When omitted, E(K8S_AUTH_PROXY).
+    type: str
+"""
+
+_TIMEOUTS = r"""
   connect_timeout:
     description:
       - Seconds to wait for a TCP/TLS connection to the API server, per request.
@@ -48,6 +80,19 @@ options:
         a read timeout, HTTP 429 or a 5xx answer. V(0) disables retries.
     type: int
     default: 3
-requirements:
-  - kubernetes >= 30.1.0 (the official Kubernetes Python client)
 """
+
+_REQUIREMENTS = r"""
+requirements:
+  - kubernetes >= 37.0.0 (the official Kubernetes Python client)
+"""
+
+
+class ModuleDocFragment:
+    """How a module reaches one site's Kubernetes API (gpufleet.datacenter.k8s_auth)."""
+
+    DOCUMENTATION = "\noptions:" + _SITE + _CREDENTIALS + _TIMEOUTS + _REQUIREMENTS
+
+    # The credential options alone (gpufleet.datacenter.k8s_auth.credentials), for a module that
+    # reaches many sites and documents its own timeouts.
+    CREDENTIALS = "\noptions:" + _CREDENTIALS + _REQUIREMENTS

@@ -27,9 +27,15 @@ attributes:
   diff_mode:
     support: none
     description: Nothing is changed, so there is no diff.
+extends_documentation_fragment:
+  - gpufleet.datacenter.k8s_auth.credentials
 options:
   sites:
-    description: The sites to check, usually built from the inventory's C(sites) groups.
+    description:
+      - The sites to check, usually built from the inventory's C(sites) groups.
+      - Each entry may carry its own connection options; an option an entry leaves out comes from the
+        module's option of the same name (O(kubeconfig), O(ca_cert), ...), which is how a C(module_defaults)
+        for the C(group/gpufleet.datacenter.k8s) action group reaches every site.
     type: list
     elements: dict
     required: true
@@ -40,16 +46,35 @@ options:
         required: true
         aliases: [site]
       kubeconfig:
-        description: Path to the site's kubeconfig. When omitted, C(KUBECONFIG) or C(~/.kube/config).
+        description: Path to the site's kubeconfig (usually C(gpufleet_kubeconfig)). When omitted, O(kubeconfig).
         type: path
       context:
-        description: Context in O(sites[].kubeconfig); the current context when omitted.
+        description: Context in the site's kubeconfig (usually C(gpufleet_kube_context)). When omitted, O(context).
+        type: str
+      host:
+        description: URL of the site's API server, instead of the kubeconfig's. When omitted, O(host).
+        type: str
+      api_key:
+        description: Bearer token for the site. When omitted, O(api_key).
         type: str
       ca_cert:
         description:
-          - CA bundle to verify the site's API server with. TLS verification is always on; a kubeconfig
-            with C(insecure-skip-tls-verify) makes the site unreachable unless this is given.
+          - CA bundle to verify the site's API server with (usually C(gpufleet_kube_ca_cert)). When omitted, O(ca_cert).
+          - TLS verification is always on; a kubeconfig with C(insecure-skip-tls-verify) makes the site
+            unreachable unless a CA bundle is given.
         type: path
+        aliases: [ssl_ca_cert]
+      client_cert:
+        description: Client certificate for the site. When omitted, O(client_cert).
+        type: path
+        aliases: [cert_file]
+      client_key:
+        description: Key of O(sites[].client_cert). When omitted, O(client_key).
+        type: path
+        aliases: [key_file]
+      proxy:
+        description: HTTP proxy to reach the site's API server through. When omitted, O(proxy).
+        type: str
   models:
     description: The desired state, the same on every site.
     type: list
@@ -108,18 +133,19 @@ options:
     type: bool
     default: false
 notes:
+  - Member of the C(gpufleet.datacenter.k8s) action group, with M(gpufleet.datacenter.model_deploy),
+    M(gpufleet.datacenter.rollout_preflight) and M(gpufleet.datacenter.rollout_site).
   - Needs C(list) on Deployments in the models' namespaces; with C(get) only, one request per model is made instead.
 seealso:
   - module: gpufleet.datacenter.model_deploy
-requirements:
-  - kubernetes >= 30.1.0 (the official Kubernetes Python client)
 """
 
 EXAMPLES = r"""
 - name: Check the whole fleet for the release
   gpufleet.datacenter.model_versions:
     sites: "{{ groups['kube_api'] | map('extract', hostvars)
-               | json_query('[].{name: gpufleet_site, kubeconfig: gpufleet_kubeconfig}') }}"
+               | community.general.json_query('[].{name: gpufleet_site, kubeconfig: gpufleet_kubeconfig,
+                                                  ca_cert: gpufleet_kube_ca_cert}') }}"
     models:
       - name: llm
         namespace: serving
@@ -243,6 +269,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.args import CREDENTIALS_ARG_SPEC, credentials_arg_spec
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import (
     HAS_KUBERNETES,
     KUBERNETES_IMPORT_ERROR,
@@ -251,13 +278,10 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client imp
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.fleet import query_fleet
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.versions import model_errors, summarize
 
-ARGUMENT_SPEC = {
-    "sites": {"type": "list", "elements": "dict", "required": True, "options": {
-        "name": {"type": "str", "required": True, "aliases": ["site"]},
-        "kubeconfig": {"type": "path"},
-        "context": {"type": "str"},
-        "ca_cert": {"type": "path"},
-    }},
+SITE_OPTIONS = dict({"name": {"type": "str", "required": True, "aliases": ["site"]}}, **credentials_arg_spec(env=False))
+
+ARGUMENT_SPEC = dict(credentials_arg_spec(), **{
+    "sites": {"type": "list", "elements": "dict", "required": True, "options": SITE_OPTIONS},
     "models": {"type": "list", "elements": "dict", "required": True, "options": {
         "name": {"type": "str", "required": True},
         "namespace": {"type": "str", "required": True},
@@ -271,16 +295,21 @@ ARGUMENT_SPEC = {
     "api_retries": {"type": "int", "default": 2},
     "fail_on_drift": {"type": "bool", "default": False},
     "allow_unreachable": {"type": "bool", "default": False},
-}
+})
+
+
+def site_params(params, site):
+    """A site entry's connection options, each falling back to the module's option."""
+    merged = {k: site.get(k) if site.get(k) is not None else params.get(k) for k in CREDENTIALS_ARG_SPEC}
+    # A single request never outlives the site's budget.
+    merged.update(connect_timeout=min(params["connect_timeout"], params["site_timeout"]),
+                  read_timeout=min(params["read_timeout"], params["site_timeout"]),
+                  api_retries=params["api_retries"])
+    return merged
 
 
 def site_auths(params):
-    # A single request never outlives the site's budget.
-    connect = min(params["connect_timeout"], params["site_timeout"])
-    read = min(params["read_timeout"], params["site_timeout"])
-    return [SiteAuth.from_params(s["name"], dict(s, connect_timeout=connect, read_timeout=read,
-                                                 api_retries=params["api_retries"]))
-            for s in params["sites"]]
+    return [SiteAuth.from_params(s["name"], site_params(params, s)) for s in params["sites"]]
 
 
 def input_errors(params):

@@ -16,7 +16,7 @@ import re
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import (
@@ -74,24 +74,43 @@ class SiteAuth:
     site: str
     kubeconfig: Optional[str] = None
     context: Optional[str] = None
+    host: Optional[str] = None
+    # Never in a repr: a SiteAuth may end up in a traceback.
+    api_key: Optional[str] = field(default=None, repr=False)
     ca_cert: Optional[str] = None
+    client_cert: Optional[str] = None
+    client_key: Optional[str] = None
+    proxy: Optional[str] = None
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     api_retries: int = 3
 
     @classmethod
     def from_params(cls, site: str, params: Dict[str, Any]) -> "SiteAuth":
-        kubeconfig = params.get("kubeconfig")
+        def path(name: str) -> Optional[str]:
+            # Two spellings of one file must share one cache entry.
+            value = params.get(name)
+            return os.path.realpath(os.path.expanduser(value)) if value else None
+
         return cls(
             site=site,
-            # Two spellings of one file must share one cache entry.
-            kubeconfig=os.path.realpath(os.path.expanduser(kubeconfig)) if kubeconfig else None,
+            kubeconfig=path("kubeconfig"),
             context=params.get("context") or None,
-            ca_cert=params.get("ca_cert") or None,
+            host=(params.get("host") or "").rstrip("/") or None,
+            api_key=params.get("api_key") or None,
+            ca_cert=path("ca_cert"),
+            client_cert=path("client_cert"),
+            client_key=path("client_key"),
+            proxy=params.get("proxy") or None,
             connect_timeout=float(params.get("connect_timeout") or 5.0),
             read_timeout=float(params.get("read_timeout") or 30.0),
             api_retries=int(params["api_retries"] if params.get("api_retries") is not None else 3),
         )
+
+    def standalone(self) -> bool:
+        """host plus a token or a client certificate is enough without a kubeconfig (kubernetes.core's rule)."""
+        return bool(self.host and not self.kubeconfig and not self.context
+                    and (self.api_key or (self.client_cert and self.client_key)))
 
 
 def retry_policy(retries: int, backoff_factor: float = 0.5) -> "urllib3.util.retry.Retry":
@@ -118,25 +137,41 @@ def retry_policy(retries: int, backoff_factor: float = 0.5) -> "urllib3.util.ret
 
 
 def build_configuration(auth: SiteAuth) -> "k8s_client.Configuration":
-    """Load kubeconfig + context into a Configuration with TLS verification enforced."""
+    """The kubeconfig (unless host and credentials stand alone), then the options over it, with TLS
+    verification enforced."""
     where = "kubeconfig %s" % (auth.kubeconfig or "(default)")
     if auth.context:
         where += " context %s" % auth.context
     configuration = k8s_client.Configuration()
-    try:
-        k8s_config.load_kube_config(
-            config_file=auth.kubeconfig,
-            context=auth.context,
-            client_configuration=configuration,
-            persist_config=False,
-        )
-    except (ConfigException, OSError, TypeError, ValueError) as e:
-        raise ConfigError("load", where, auth.site, str(e)) from e
+    if auth.standalone():
+        where = "API server %s" % auth.host
+    else:
+        try:
+            k8s_config.load_kube_config(
+                config_file=auth.kubeconfig,
+                context=auth.context,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+        except (ConfigException, OSError, TypeError, ValueError) as e:
+            raise ConfigError("load", where, auth.site, str(e)) from e
+    for option, attribute, what in (("ca_cert", "ssl_ca_cert", "CA bundle"), ("client_cert", "cert_file", "client certificate"),
+                                    ("client_key", "key_file", "client key")):
+        value = getattr(auth, option)
+        if value:
+            if not os.path.isfile(value):
+                raise ConfigError("load", "%s %s" % (what, value), auth.site, "file not found")
+            setattr(configuration, attribute, value)
     if auth.ca_cert:
-        if not os.path.isfile(auth.ca_cert):
-            raise ConfigError("load", "CA bundle %s" % auth.ca_cert, auth.site, "file not found")
-        configuration.ssl_ca_cert = auth.ca_cert
         configuration.verify_ssl = True
+    if auth.host:
+        configuration.host = auth.host
+    if auth.api_key:
+        # Replaces the kubeconfig's token, and its refresh hook (exec, OIDC) that would bring it back.
+        configuration.api_key = {"BearerToken": "Bearer %s" % auth.api_key}
+        configuration.refresh_api_key_hook = None
+    if auth.proxy:
+        configuration.proxy = auth.proxy
     if not configuration.verify_ssl:
         # No silent insecure mode: the operator has to hand us a CA to trust instead.
         raise ConfigError(
@@ -271,7 +306,7 @@ _CACHE_LOCK = threading.Lock()
 
 
 def get_client(auth: SiteAuth) -> KubeClient:
-    """Cached per (kubeconfig, context, CA, timeouts): model_versions calls this from many threads."""
+    """Cached per SiteAuth (every option and timeout): model_versions calls this from many threads."""
     with _CACHE_LOCK:
         cached = _CACHE.get(auth)
         if cached is None:

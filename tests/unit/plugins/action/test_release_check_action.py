@@ -6,7 +6,8 @@ def test_sites_and_fleet_from_the_kube_api_hosts():
     groups = {"kube_api": ["api-eu", "api-us"], "sites": ["api-eu", "api-us", "gpu-1"]}
     hostvars = {
         "api-eu": {"gpufleet_site": "eu", "gpufleet_rollout_wave": 1, "gpufleet_gpu": {"product": "H100"},
-                   "gpufleet_kubeconfig": "/k/eu", "gpufleet_kube_context": "eu", "gpufleet_runtime_class": "none"},
+                   "gpufleet_kubeconfig": "/k/eu", "gpufleet_kube_context": "eu", "gpufleet_runtime_class": "none",
+                   "gpufleet_kube_ca_cert": "/ca/eu.pem"},
         "api-us": {"gpufleet_rollout_wave": 2, "gpufleet_kubeconfig": "/k/us"},
         "gpu-1": {"gpufleet_site": "eu"},
     }
@@ -15,6 +16,6 @@ def test_sites_and_fleet_from_the_kube_api_hosts():
         {"name": "eu", "host": "api-eu", "wave": 1, "gpu_product": "H100", "runtime_class": "none"},
         {"name": "api-us", "host": "api-us", "wave": 2, "gpu_product": None, "runtime_class": None},
     ]
-    assert fleet == [{"name": "eu", "kubeconfig": "/k/eu", "context": "eu"},
-                     {"name": "api-us", "kubeconfig": "/k/us", "context": None}]
+    assert fleet == [{"name": "eu", "kubeconfig": "/k/eu", "context": "eu", "ca_cert": "/ca/eu.pem"},
+                     {"name": "api-us", "kubeconfig": "/k/us", "context": None, "ca_cert": None}]
     assert sites_from_inventory({}, {}) == ([], [])

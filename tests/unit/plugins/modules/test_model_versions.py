@@ -9,6 +9,7 @@ import yaml
 
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.gpufleet.datacenter.plugins.doc_fragments.k8s_auth import ModuleDocFragment
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s import fleet
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError
 from ansible_collections.gpufleet.datacenter.plugins.modules import model_versions
@@ -22,7 +23,9 @@ def deployment(version):
 
 
 def test_docs_match_argument_spec():
-    docs = yaml.safe_load(model_versions.DOCUMENTATION)["options"]
+    doc = yaml.safe_load(model_versions.DOCUMENTATION)
+    assert doc["extends_documentation_fragment"] == ["gpufleet.datacenter.k8s_auth.credentials"]
+    docs = dict(yaml.safe_load(ModuleDocFragment.CREDENTIALS)["options"], **doc["options"])
 
     def compare(spec, documented):
         assert set(spec) == set(documented)
@@ -42,6 +45,39 @@ def test_site_auth_caps_request_timeouts_by_site_timeout():
                                        "api_retries": 1})
     assert (auths[0].site, auths[0].context, auths[0].connect_timeout, auths[0].read_timeout,
             auths[0].api_retries) == ("a", "c", 2.0, 2.0, 1)
+
+
+def run_auths(monkeypatch, capsys, **args):
+    """The SiteAuth main() builds for each site, from real module arguments (and the environment)."""
+    seen = {}
+
+    def query(auths, models, timeout, site_models=None):
+        seen.update((a.site, a) for a in auths)
+        return {"rows": [], "unreachable": [], "per_site": {}}
+    monkeypatch.setattr(model_versions, "query_fleet", query)
+    with patch_module_args(dict({"models": [{"name": "llm", "namespace": "serving", "version": "2"}]}, **args)), \
+            pytest.raises(SystemExit) as exit_:
+        model_versions.main()
+    assert exit_.value.code == 0, capsys.readouterr().out
+    return seen
+
+
+def test_site_entries_fall_back_to_the_module_options(monkeypatch, capsys, tmp_path):
+    seen = run_auths(monkeypatch, capsys, kubeconfig=str(tmp_path / "fleet"), api_key="tok", proxy="http://p:3128",
+                     sites=[{"name": "a"}, {"site": "b", "kubeconfig": str(tmp_path / "b"), "ssl_ca_cert": "/ca/b.pem",
+                                            "context": "b-ctx", "api_key": "b-tok"}])
+    assert (seen["a"].kubeconfig, seen["a"].api_key, seen["a"].proxy, seen["a"].ca_cert) == (
+        str(tmp_path / "fleet"), "tok", "http://p:3128", None)
+    assert (seen["b"].kubeconfig, seen["b"].context, seen["b"].ca_cert, seen["b"].api_key, seen["b"].proxy) == (
+        str(tmp_path / "b"), "b-ctx", "/ca/b.pem", "b-tok", "http://p:3128")
+
+
+def test_k8s_auth_environment_reaches_every_site_but_not_over_an_entry(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("K8S_AUTH_KUBECONFIG", str(tmp_path / "env"))
+    monkeypatch.setenv("K8S_AUTH_SSL_CA_CERT", "/ca/env.pem")
+    seen = run_auths(monkeypatch, capsys, sites=[{"name": "a"}, {"name": "b", "kubeconfig": str(tmp_path / "b")}])
+    assert (seen["a"].kubeconfig, seen["a"].ca_cert) == (str(tmp_path / "env"), "/ca/env.pem")
+    assert (seen["b"].kubeconfig, seen["b"].ca_cert) == (str(tmp_path / "b"), "/ca/env.pem")
 
 
 def run(monkeypatch, capsys, answers, **args):

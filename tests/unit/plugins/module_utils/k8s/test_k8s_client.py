@@ -46,7 +46,7 @@ def test_site_auth_from_params_normalises(tmp_path):
     path = write_kubeconfig(tmp_path)
     auth = k8s.SiteAuth.from_params("eu-west", {"kubeconfig": str(tmp_path / "." / "kubeconfig"), "context": "",
                                                 "connect_timeout": 2, "read_timeout": None, "api_retries": 0})
-    assert auth == k8s.SiteAuth("eu-west", path, None, None, 2.0, 30.0, 0)
+    assert auth == k8s.SiteAuth("eu-west", path, connect_timeout=2.0, read_timeout=30.0, api_retries=0)
 
 
 @pytest.mark.parametrize("context, host", [(None, "https://127.0.0.1:6443"), ("site-b", "https://127.0.0.1:64431")])
@@ -221,3 +221,68 @@ def test_real_refused_connection_retries_then_fails_fast(tmp_path):
     assert "Connection refused" in str(err.value)
     # backoff 0.5 * 2**n between the 3 attempts: well under what an unbounded retry would take.
     assert elapsed < 10
+
+
+def sent_request(auth):
+    """(url, headers) of one GET through a real ApiClient built from auth; only the wire is mocked."""
+    client = k8s.get_client(auth)
+    client.api_client.call_api = Mock(side_effect=[Response(200, {"items": []})])
+    client.list("Node")
+    method, url, headers, _body, _post = client.api_client.call_api.call_args.args
+    return url, headers
+
+
+def test_host_and_api_key_stand_alone_without_a_kubeconfig(tmp_path, monkeypatch):
+    # A broken default kubeconfig proves it is not read.
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    ca = tmp_path / "ca.pem"
+    ca.write_text("ca")
+    auth = k8s.SiteAuth.from_params("eu-west", {"host": "https://10.0.0.1:6443/", "api_key": "s3cret",
+                                                "ca_cert": str(ca)})
+    assert auth.standalone()
+    cfg = k8s.build_configuration(auth)
+    assert (cfg.host, cfg.ssl_ca_cert, cfg.verify_ssl) == ("https://10.0.0.1:6443", str(ca), True)
+    url, headers = sent_request(auth)
+    assert url == "https://10.0.0.1:6443/api/v1/nodes" and headers["authorization"] == "Bearer s3cret"
+
+
+def test_options_override_the_kubeconfig(tmp_path):
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    cert.write_text("c")
+    key.write_text("k")
+    auth = k8s.SiteAuth.from_params("eu-west", {
+        "kubeconfig": write_kubeconfig(tmp_path), "host": "https://10.0.0.2:6443", "api_key": "other",
+        "client_cert": str(cert), "client_key": str(key), "proxy": "http://127.0.0.1:3128"})
+    assert not auth.standalone()  # a kubeconfig given is always read
+    cfg = k8s.build_configuration(auth)
+    assert (cfg.cert_file, cfg.key_file, cfg.proxy) == (str(cert), str(key), "http://127.0.0.1:3128")
+    assert cfg.verify_ssl is True
+    url, headers = sent_request(auth)
+    # The kubeconfig's own token (t0ken) is replaced, not sent beside ours.
+    assert url.startswith("https://10.0.0.2:6443/") and headers["authorization"] == "Bearer other"
+
+
+def test_client_certificate_and_host_stand_alone():
+    auth = k8s.SiteAuth("s", host="https://h:6443", client_cert="/c", client_key="/k")
+    assert auth.standalone()
+    assert not k8s.SiteAuth("s", host="https://h:6443").standalone()
+    assert not k8s.SiteAuth("s", host="https://h:6443", client_cert="/c").standalone()
+
+
+@pytest.mark.parametrize("option, what", [("client_cert", "client certificate"), ("client_key", "client key"),
+                                          ("ca_cert", "CA bundle")])
+def test_missing_credential_file_is_named(tmp_path, option, what):
+    auth = k8s.SiteAuth.from_params("s", {"kubeconfig": write_kubeconfig(tmp_path), option: str(tmp_path / "nope")})
+    with pytest.raises(ConfigError, match="load %s .*nope at site s: file not found" % what):
+        k8s.build_configuration(auth)
+
+
+def test_api_key_never_in_repr():
+    auth = k8s.SiteAuth("s", host="https://h", api_key="s3cret")
+    assert "s3cret" not in repr(auth) and "https://h" in repr(auth)
+
+
+def test_insecure_kubeconfig_still_refused_when_host_overrides(tmp_path):
+    auth = k8s.SiteAuth("s", write_kubeconfig(tmp_path, insecure=True), host="https://10.0.0.3:6443")
+    with pytest.raises(ConfigError, match="insecure-skip-tls-verify"):
+        k8s.build_configuration(auth)
