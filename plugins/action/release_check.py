@@ -5,6 +5,8 @@ task names none (see plugin_utils/in_process.py)."""
 
 from __future__ import annotations
 
+import os
+
 from ansible.utils.display import Display
 from ansible_collections.gpufleet.datacenter.plugins.modules.release_check import ARGUMENT_SPEC, execute
 from ansible_collections.gpufleet.datacenter.plugins.plugin_utils.in_process import InProcessAction
@@ -24,6 +26,26 @@ def sites_from_inventory(groups, hostvars):
     return sites, fleet
 
 
+def fleet_sites(hostvars, hosts):
+    """{site: [hosts]} over every inventory host that names its site."""
+    fleet = {}
+    for host in hosts:
+        site = (hostvars.get(host) or {}).get("gpufleet_site")
+        if site:
+            fleet.setdefault(site, []).append(host)
+    return fleet
+
+
+def project_dir(playbook_dir):
+    """Where a project keeps its reports: the playbook's directory, or its parent when the playbooks
+    live in a `playbooks/` directory. Not the current directory: a run from elsewhere (cron, another
+    shell) must find the same journal."""
+    if not playbook_dir:
+        return None
+    playbook_dir = os.path.realpath(playbook_dir)
+    return os.path.dirname(playbook_dir) if os.path.basename(playbook_dir) == "playbooks" else playbook_dir
+
+
 class ActionModule(InProcessAction):
     argument_spec = staticmethod(lambda: ARGUMENT_SPEC)
     execute = staticmethod(execute)
@@ -32,8 +54,13 @@ class ActionModule(InProcessAction):
         fleet = None
         task_vars = task_vars or {}
         if self._task.args.get("sites") is None:
-            sites, fleet = sites_from_inventory(task_vars.get("groups") or {}, task_vars.get("hostvars") or {})
-            self._task.args = dict(self._task.args, sites=sites)
+            groups, hostvars = task_vars.get("groups") or {}, task_vars.get("hostvars") or {}
+            sites, fleet = sites_from_inventory(groups, hostvars)
+            self._task.args = dict(self._task.args, sites=sites,
+                                   fleet_sites=fleet_sites(hostvars, groups.get("all") or []))
+        if not self._task.args.get("reports_dir") and project_dir(task_vars.get("playbook_dir")):
+            self._task.args = dict(self._task.args,
+                                   reports_dir=os.path.join(project_dir(task_vars["playbook_dir"]), "reports"))
         result = super().run(tmp, task_vars)
         if fleet is not None and not result.get("failed"):
             result["fleet"] = fleet

@@ -64,8 +64,16 @@ options:
   reports_dir:
     description:
       - Where the rollout writes its reports; returned as RV(reports_dir).
-      - Default C(reports) under the current directory.
+      - Default C(reports) in the project directory - the playbook's directory, or its parent when that
+        is named C(playbooks) - so a run from another directory or from cron finds the same journal.
+        Without a playbook directory (the module run on its own), C(reports) under the current directory.
     type: path
+  fleet_sites:
+    description:
+      - Every site of the fleet with its hosts, as a mapping of site name to host names; each must have exactly one entry in
+        O(sites), or the release is refused naming the site. The action plugin fills it from every
+        inventory host's C(gpufleet_site) when O(sites) is not given.
+    type: dict
   journal_dir:
     description:
       - Directory holding rollout journals; the result's RV(journal) is a file in it named after
@@ -173,6 +181,7 @@ ARGUMENT_SPEC = {
     }},
     "journal_dir": {"type": "path"},
     "reports_dir": {"type": "path"},
+    "fleet_sites": {"type": "dict"},
 }
 
 
@@ -186,7 +195,7 @@ def execute(params, check_mode=False, diff=False):
     reports_dir = params["reports_dir"] or os.path.join(os.getcwd(), "reports")
     journal_dir = params["journal_dir"] or os.path.join(reports_dir, "journal")
     try:
-        result = check_release_file(path, params["sites"], journal_dir)
+        result = check_release_file(path, params["sites"], journal_dir, params["fleet_sites"])
     except ReleaseInvalid as e:
         return {"problems": e.problems}, str(e)
     result = dict(result, changed=False, path=path, reports_dir=reports_dir, journal_dir=journal_dir)

@@ -31,6 +31,28 @@ def _waves(policy: Dict[str, Any], sites: Dict[str, Dict[str, Any]]) -> List[Lis
     return [by_wave[number] for number in sorted(by_wave)]
 
 
+def coverage_problems(sites: List[Dict[str, Any]], fleet: Dict[str, List[str]]) -> List[str]:
+    """Every site of the fleet stands for exactly one kube_api host, or it is named (pure).
+
+    sites: the kube_api hosts as release_check takes them ({name, host}); fleet: every site the
+    inventory knows (any host's gpufleet_site) with its hosts. A site the plan cannot reach would
+    otherwise be left out of the rollout without a word, and the rollout could end "complete".
+    """
+    problems = []
+    api_hosts: Dict[str, List[str]] = {}
+    for site in sites:
+        api_hosts.setdefault(site["name"], []).append(site["host"])
+    for name in sorted(set(fleet) | set(api_hosts)):
+        found = api_hosts.get(name, [])
+        if not found:
+            problems.append("site %s: no host in the kube_api group stands for its API (its hosts: %s); add one, "
+                            "or the rollout cannot reach the site" % (name, ", ".join(sorted(fleet[name])) or "-"))
+        elif len(found) > 1:
+            problems.append("site %s is served by %s kube_api hosts, %s; exactly one stands for a site's API"
+                            % (name, "two" if len(found) == 2 else len(found), " and ".join(found)))
+    return problems
+
+
 def plan_batches(policy: Dict[str, Any], sites: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
     """Batches of site names, the hosts in play order and the `serial` sizes.
 

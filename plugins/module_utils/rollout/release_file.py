@@ -6,10 +6,10 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import ReleaseInvalid
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan import plan_batches
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan import coverage_problems, plan_batches
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.release import (
     fingerprint, resolve_site, validate_release)
 
@@ -20,12 +20,42 @@ except ImportError:  # pragma: no cover - ansible-core depends on PyYAML
     HAS_YAML = False
 
 
+if HAS_YAML:
+    class DuplicateKey(yaml.YAMLError):
+        def __init__(self, key: Any, line: int, first_line: int):
+            super().__init__("line %d: duplicate key %r (first at line %d); YAML would keep only the last one"
+                             % (line, key, first_line))
+            self.line = line
+
+    class UniqueKeyLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
+        """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last silently,
+        so a second `replicas:` would win unseen). Keys merged in with `<<` may still be overridden."""
+
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                first: Dict[Any, int] = {}
+                for key_node, _value in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        if key in first:
+                            raise DuplicateKey(key, key_node.start_mark.line + 1, first[key])
+                        first[key] = key_node.start_mark.line + 1
+                    except TypeError:  # unhashable: the base constructor names that error
+                        break
+            return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml(path: str) -> Any:
+    """The one reader of release files."""
     try:
         with open(path, "r", encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=UniqueKeyLoader)  # nosec B506 - a SafeLoader subclass
     except OSError as e:
         raise ReleaseInvalid(path, ["(file): cannot be read: %s" % e.strerror]) from e
+    except DuplicateKey as e:
+        raise ReleaseInvalid(path, ["(file): %s" % e]) from e
     except yaml.YAMLError as e:
         raise ReleaseInvalid(path, ["(file): is not valid YAML: %s" % str(e).replace("\n", " ")]) from e
 
@@ -39,15 +69,14 @@ def journal_path(journal_dir: str, name: str, digest: str) -> str:
     return os.path.join(journal_dir, "%s-%s.json" % (name, digest[:12]))
 
 
-def check_release_file(path: str, site_list: List[Dict[str, Any]], journal_dir: str) -> Dict[str, Any]:
-    """release, fingerprint, site_models, plan and journal path; ReleaseInvalid lists every problem."""
-    problems = []
-    sites: Dict[str, Dict[str, Any]] = {}
-    for entry in site_list:
-        if entry["name"] in sites:
-            problems.append("(inventory): site %s is served by two kube_api hosts, %s and %s"
-                            % (entry["name"], sites[entry["name"]]["host"], entry["host"]))
-        sites[entry["name"]] = dict(entry)
+def check_release_file(path: str, site_list: List[Dict[str, Any]], journal_dir: str,
+                       fleet_sites: Optional[Dict[str, List[str]]] = None) -> Dict[str, Any]:
+    """release, fingerprint, site_models, plan and journal path; ReleaseInvalid lists every problem.
+
+    fleet_sites: every site of the inventory with its hosts; each must have exactly one kube_api host.
+    """
+    problems = ["(inventory): " + p for p in coverage_problems(site_list, fleet_sites or {})]
+    sites: Dict[str, Dict[str, Any]] = {entry["name"]: dict(entry) for entry in site_list}
     release = validate_release(load_yaml(path), sites)
     problems += release.pop("problems")
     if problems:

@@ -1,5 +1,8 @@
 """release_check's action plugin reads the sites from the inventory's kube_api hosts."""
-from ansible_collections.gpufleet.datacenter.plugins.action.release_check import sites_from_inventory
+import os
+
+from ansible_collections.gpufleet.datacenter.plugins.action.release_check import (
+    fleet_sites, project_dir, sites_from_inventory)
 
 
 def test_sites_and_fleet_from_the_kube_api_hosts():
@@ -19,3 +22,17 @@ def test_sites_and_fleet_from_the_kube_api_hosts():
     assert fleet == [{"name": "eu", "kubeconfig": "/k/eu", "context": "eu", "ca_cert": "/ca/eu.pem"},
                      {"name": "api-us", "kubeconfig": "/k/us", "context": None, "ca_cert": None}]
     assert sites_from_inventory({}, {}) == ([], [])
+
+
+def test_every_host_naming_a_site_makes_the_fleet():
+    hostvars = {"api-eu": {"gpufleet_site": "eu"}, "gpu-1": {"gpufleet_site": "eu"}, "gpu-9": {"gpufleet_site": "mars"},
+                "localhost": {}}
+    assert fleet_sites(hostvars, ["api-eu", "gpu-1", "gpu-9", "localhost"]) == {
+        "eu": ["api-eu", "gpu-1"], "mars": ["gpu-9"]}
+
+
+def test_reports_live_in_the_project_not_the_current_directory(tmp_path):
+    (tmp_path / "playbooks").mkdir()
+    assert project_dir(str(tmp_path / "playbooks")) == os.path.realpath(tmp_path)
+    assert project_dir(str(tmp_path)) == os.path.realpath(tmp_path)
+    assert project_dir(None) is None
