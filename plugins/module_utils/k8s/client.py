@@ -52,6 +52,7 @@ KINDS = {
     "Event": ("/api/v1", "events", True),
     "Namespace": ("/api/v1", "namespaces", False),
     "Node": ("/api/v1", "nodes", False),
+    "Lease": ("/apis/coordination.k8s.io/v1", "leases", True),
 }
 
 
@@ -289,6 +290,15 @@ class KubeClient:
             query.append(("dryRun", "All"))
         return self.request("PATCH", "dry-run apply" if dry_run else "apply", obj["kind"], meta["name"],
                             meta.get("namespace"), query, body=obj, content_type=APPLY_CONTENT_TYPE)
+
+    def create(self, obj: Dict[str, Any]) -> Dict[str, Any]:
+        meta = obj["metadata"]
+        return self.request("POST", "create", obj["kind"], None, meta.get("namespace"), body=obj)
+
+    def replace(self, obj: Dict[str, Any]) -> Dict[str, Any]:
+        """PUT: with metadata.resourceVersion set, the server refuses (409) a stale read."""
+        meta = obj["metadata"]
+        return self.request("PUT", "update", obj["kind"], meta["name"], meta.get("namespace"), body=obj)
 
     def delete(self, kind: str, name: str, namespace: Optional[str] = None) -> bool:
         """Delete (background propagation); False when it was already gone."""
