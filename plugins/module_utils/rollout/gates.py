@@ -93,16 +93,83 @@ def judge_prometheus(rule: Dict[str, Any], response: Response) -> Dict[str, Any]
     return {"name": "prometheus", "ok": True, "detail": "%s (%s)" % (value, " and ".join(bounds))}
 
 
+# The Prometheus gate is an analysis in Flagger's shape: `checks` instant queries `interval` seconds
+# apart; it fails as soon as `failure_limit` checks failed (a value out of bounds, or no answer after
+# `retries` retries), and passes when every check ran with fewer failures.
+PROMETHEUS_DEFAULTS = {"interval": 30, "checks": 1, "failure_limit": 1, "retries": 2}
+PROMETHEUS_RETRY_DELAY = 2.0
+
+
+def prometheus_settings(rule: Dict[str, Any]) -> Dict[str, int]:
+    """The analysis's numbers: the rule's, the defaults for the rest (pure)."""
+    return {key: int(rule[key]) if rule.get(key) is not None else default
+            for key, default in PROMETHEUS_DEFAULTS.items()}
+
+
+def read_bearer_token(rule: Dict[str, Any]) -> Optional[str]:
+    path = rule.get("bearer_token_file")
+    if not path:
+        return None
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError as e:
+        raise GateFailed("prometheus", "cannot read policy.prometheus.bearer_token_file %s: %s" % (path, e)) from e
+
+
+def query_prometheus(url: str, options: TransportOptions, retries: int, deadline: float,
+                     clock: Callable[[], float], sleep: Callable[[float], None], requester: Any) -> Response:
+    """One check's answer; no answer or a 5xx is asked again up to `retries` times, within the deadline."""
+    for attempt in range(retries + 1):
+        response = requester("GET", url, options, None)
+        transient = (response.status is None and response.error_kind != "insecure") or (response.status or 0) >= 500
+        if not transient or attempt == retries or clock() + PROMETHEUS_RETRY_DELAY >= deadline:
+            return response
+        sleep(PROMETHEUS_RETRY_DELAY)
+    return response
+
+
 def prometheus_gate(site: str, rule: Dict[str, Any], site_url: Optional[str], deadline: float,
-                    clock: Callable[[], float] = time.monotonic, requester: Any = None) -> Dict[str, Any]:
+                    clock: Callable[[], float] = time.monotonic, requester: Any = None,
+                    sleep: Callable[[float], None] = time.sleep) -> Dict[str, Any]:
+    settings = prometheus_settings(rule)
+    checks, limit, interval = settings["checks"], settings["failure_limit"], settings["interval"]
     remaining = deadline - clock()
     if remaining <= 0:
         raise GateFailed("prometheus", "no time left before the deadline to query Prometheus")
+    if interval * (checks - 1) > remaining:
+        raise GateFailed("prometheus", "the analysis needs %ds (%d checks %ds apart) and only %.0fs are left before "
+                         "the deadline: raise policy.wait_timeout or lower policy.prometheus.checks"
+                         % (interval * (checks - 1), checks, interval, remaining))
     url = prometheus_url(rule, site_url, site)
     allow_http = rule.get("allow_http") is True
     refused = plain_http_problem(rule.get("url") or site_url or url, allow_http, "policy.prometheus.allow_http: true")
     if refused:
         raise GateFailed("prometheus", refused)
-    response = (requester or request)("GET", url, TransportOptions(timeout=min(REQUEST_TIMEOUT, remaining),
-                                                                   allow_http=allow_http), None)
-    return judge_prometheus(rule, response)
+    token = read_bearer_token(rule)
+    failures: List[str] = []
+    passed: List[Dict[str, Any]] = []
+    for number in range(1, checks + 1):
+        if number > 1:
+            sleep(interval)
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise GateFailed("prometheus", "no time left before the deadline for check %d of %d" % (number, checks))
+        options = TransportOptions(timeout=min(REQUEST_TIMEOUT, remaining), ca_path=rule.get("ca_file"), token=token,
+                                   allow_http=allow_http)
+        response = query_prometheus(url, options, settings["retries"], deadline, clock, sleep, requester or request)
+        try:
+            passed.append(judge_prometheus(rule, response))
+        except GateFailed as e:
+            failures.append("check %d: %s" % (number, e.cause))
+            if len(failures) >= limit:
+                if checks == 1:
+                    raise
+                raise GateFailed("prometheus", "%d of %d checks failed (failure limit %d): %s"
+                                 % (len(failures), number, limit, "; ".join(failures))) from e
+    if checks == 1:
+        return passed[0]
+    detail = "%d/%d checks passed, last %s" % (len(passed), checks, passed[-1]["detail"])
+    if failures:
+        detail += "; below the failure limit %d: %s" % (limit, "; ".join(failures))
+    return {"name": "prometheus", "ok": True, "detail": detail}
