@@ -55,6 +55,12 @@ options:
       - The release name. With it, a model of O(models) that another run is changing on the site (it holds
         the model's Lease, see M(gpufleet.datacenter.rollout_site)) is reported as a problem, naming that run.
     type: str
+  adopt:
+    description:
+      - Whether the rollout may take over a Deployment of a model's name that this collection did not create
+        (C(policy.adopt)). When false, such a Deployment is a problem naming it and its manager.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -137,6 +143,7 @@ def argument_spec():
         "create_namespace": {"type": "bool", "default": True},
         "journal": {"type": "path"},
         "release": {"type": "str"},
+        "adopt": {"type": "bool", "default": False},
     })
     return spec
 
@@ -157,7 +164,7 @@ def execute(params, check_mode=False, diff=False):
     started = iso(datetime.now(timezone.utc))
     holder = run_identity(params["release"]) if params["release"] else None
     result = check_site(client, site, params["models"], params["max_surge"], params["create_namespace"], entry,
-                        holder=holder)
+                        holder=holder, adopt=params["adopt"])
     return dict(result, changed=False, timing={"started": started, "finished": iso(datetime.now(timezone.utc))}), None
 
 

@@ -14,8 +14,9 @@ from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.fleet import live_deployments
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import selector_labels
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import MANAGED_BY, selector_labels
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import snapshot
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import foreign_manager
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.capacity import (
     capacity_problems, free_by_product, held_by)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.leases import Leases
@@ -46,7 +47,7 @@ def _needs(models: List[Dict[str, Any]], current: Dict[str, Dict[str, Any]], pod
 def check_site(client: Any, site: str, models: List[Dict[str, Any]], surge: int, create_namespace: bool,
                entry: Optional[Dict[str, Any]],
                list_pods: Callable[[Any], List[Dict[str, Any]]] = all_pods,
-               holder: Optional[str] = None) -> Dict[str, Any]:
+               holder: Optional[str] = None, adopt: bool = False) -> Dict[str, Any]:
     """{reachable, problems, current, capacity, decision} for one site. With holder (this run's
     lease identity), a model another run is changing on the site is a problem too."""
     result: Dict[str, Any] = {"site": site, "reachable": False, "problems": [], "current": {}, "capacity": {},
@@ -69,6 +70,11 @@ def check_site(client: Any, site: str, models: List[Dict[str, Any]], surge: int,
     except K8sError as e:
         result["problems"].append(str(e))
         return result
+    if not adopt:
+        result["problems"] += ["site %s: Deployment %s/%s exists and is not managed by %s (it is managed by %s); "
+                               "set policy.adopt: true to take it over" % (site, d["metadata"].get("namespace"), name,
+                                                                           MANAGED_BY, foreign_manager(d))
+                               for name, d in sorted(current.items()) if foreign_manager(d)]
     current = {name: snapshot(d) for name, d in current.items()}
     if not create_namespace:
         result["problems"] += ["site %s has no namespace %s and policy.create_namespace is false" % (site, namespace)

@@ -190,10 +190,10 @@ def _check_model(c: _Collector, index: int, model: Any, policy: Dict[str, Any], 
     if not isinstance(env, dict):
         c.add(field + ".env", "must be a mapping of names to quoted string values (or Secret keys)", label)
     else:
-        for name, value in sorted(env.items()):
+        for variable, value in sorted(env.items()):
             problem = env_value_problem(value)
             if problem:
-                c.add("%s.env.%s" % (field, name), problem, label)
+                c.add("%s.env.%s" % (field, variable), problem, label)
     if "health" in model:
         _check_health(c, field + ".health", model["health"], label or "?")
     if "sites" in model:

@@ -23,10 +23,12 @@ from typing import Any, Callable, Dict, List, Optional
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import redacted as env_redacted
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import resolve, unresolved
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import CONTAINER_NAME, selector_labels
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.apply import apply_object
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
+    CONTAINER_NAME, build_namespace, selector_labels)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.fleet import live_deployments
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import snapshot
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import DeployRunner
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import DeployRunner, object_summary
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.waiter import wait_for_all
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import JournalError
@@ -134,6 +136,8 @@ class SiteStep:
         self.changed = False
         self.objects: List[Dict[str, Any]] = []
         self.diff: List[Dict[str, Any]] = []
+        # Namespaces known to exist: checked (or created) once per step, by the leases or the first apply.
+        self.namespaces: set = set()
         self.leases = Leases(client, site, models, holder or run_identity("adhoc"),
                              int(policy.get("lease_seconds") or DEFAULT_LEASE_SECONDS), now=now)
 
@@ -172,7 +176,7 @@ class SiteStep:
         first model that failed and its cause."""
         client = self.bounded(deadline)
         started = self.clock()
-        namespaces: set = set()
+        namespaces = self.namespaces
 
         def one(params: Dict[str, Any]) -> Any:
             params = dict(params, wait_timeout=max(0.0, deadline - self.clock()))
@@ -284,6 +288,8 @@ class SiteStep:
         leases = self.leases
         leases.client = self.bounded(self.clock() + float(self.policy["wait_timeout"]))
         try:
+            if not self.check_mode:
+                self.ensure_namespaces(leases.client)
             problems = leases.check() if self.check_mode else leases.acquire() or []
             if problems:
                 raise StepFailed("lease", problems[0])
@@ -305,6 +311,18 @@ class SiteStep:
             self.say("%s: %s" % (self.site, note))
             self.record({"note": note})
         return None
+
+    def ensure_namespaces(self, client: Any) -> None:
+        """The models' namespaces, created when the policy allows: the leases live there. One that is
+        missing without create_namespace fails the lease with its name (preflight says so first)."""
+        for namespace in sorted({m["namespace"] for m in self.models} - self.namespaces):
+            if client.get("Namespace", namespace) is None:
+                if not self.policy.get("create_namespace"):
+                    continue
+                result = apply_object(client, build_namespace(namespace), FIELD_MANAGER, False)
+                self.changed = self.changed or result.changed
+                self.objects.append(object_summary(result))
+            self.namespaces.add(namespace)
 
     def _rollout(self, before: Dict[str, Any], preflight: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         started_at = iso(self.now())

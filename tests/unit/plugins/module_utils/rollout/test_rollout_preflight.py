@@ -9,9 +9,10 @@ MODEL = {"name": "chat", "namespace": "models", "image": "r/chat:2", "version": 
          "gpu_product": "H100"}
 
 
-def deployment(version="1", image="r/chat:1", ready=2):
+def deployment(version="1", image="r/chat:1", ready=2, manager="gpufleet.datacenter"):
     return {
-        "metadata": {"labels": {"app.kubernetes.io/version": version}},
+        "metadata": {"namespace": "models",
+                     "labels": {"app.kubernetes.io/version": version, "app.kubernetes.io/managed-by": manager}},
         "spec": {"replicas": 2, "template": {"spec": {
             "nodeSelector": {"nvidia.com/gpu.product": "H100"},
             "containers": [{"name": "model-server", "image": image, "args": ["--x"],
@@ -97,3 +98,15 @@ def test_unreachable_api_is_a_problem_not_an_exception():
     result = check_site(c, "us", [MODEL], 1, True, None)
     assert not result["reachable"] and result["decision"] is None
     assert result["problems"] == ["Failed to list Nodes at site us: API server unreachable: Connection refused"]
+
+
+def test_a_deployment_of_the_same_name_that_we_did_not_create_is_a_problem_unless_adopted():
+    selector = {"app.kubernetes.io/name": "chat", "app.kubernetes.io/instance": "chat"}
+    pods = [pod("n1", 2, selector), pod("n1", 2, selector)]
+    foreign = deployment(manager="Helm")
+    result = check_site_with(client([node("n1")], pods, foreign), "eu", [MODEL], 1, True, None)
+    assert result["problems"] == ["site eu: Deployment models/chat exists and is not managed by gpufleet.datacenter "
+                                  "(it is managed by Helm); set policy.adopt: true to take it over"]
+    adopted = check_site(client([node("n1")], pods, foreign), "eu", [MODEL], 1, True, None,
+                         list_pods=lambda cl: cl.pods, adopt=True)
+    assert adopted["problems"] == []

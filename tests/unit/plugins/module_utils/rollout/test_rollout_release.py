@@ -141,3 +141,15 @@ def test_a_release_requires_digests_unless_it_says_otherwise(sites):
     assert validate_release(dict(by_tag, policy={"require_digest": False}), sites)["problems"] == []
     pinned = dict(by_tag, models=[dict(by_tag["models"][0], image="r.example/a:1@sha256:" + "a" * 64)])
     assert validate_release(pinned, sites)["problems"] == []
+
+
+def test_env_takes_literals_and_secret_keys_and_names_a_bad_value(sites):
+    model = {"name": "a", "image": "r.example/a:1", "version": "1", "replicas": 1,
+             "env": {"HF_TOKEN": {"secret": "hf", "key": "token"}, "LOG": "debug", "BAD": 3}}
+    result = validate_release({"release": "r1", "models": [model], "policy": {"require_digest": False}}, sites)
+    assert result["problems"] == ["models[0].env.BAD, model a: must be a quoted string, {secret: NAME, key: KEY} "
+                                  "for a Secret's key, or {valueFrom: {...}} as in the Kubernetes API"]
+    del model["env"]["BAD"]
+    result = validate_release({"release": "r1", "models": [model], "policy": {"require_digest": False}}, sites)
+    assert result["problems"] == [] and result["models"][0]["name"] == "a"
+    assert result["models"][0]["env"]["HF_TOKEN"] == {"secret": "hf", "key": "token"}

@@ -231,7 +231,7 @@ def test_a_new_model_rolled_back_is_removed(journal):
 def test_unreachable_site_fails_with_the_real_cause_within_the_deadline(journal):
     api, clock = FakeApi(), Clock()
     before = deployed_at(api, clock, journal, "1.0.0")
-    api.unreachable, api.spared = True, {"Lease"}
+    api.unreachable, api.spared = True, {"Lease", "Namespace"}
     started = clock()
     result = step(api, clock, journal, [model()], policy(wait_timeout=20)).rollout(before)
     assert result["site_failed"] is True and result["status"] == "rollback_failed"
