@@ -9,6 +9,7 @@ errors instead of raising, because an operator fixing an inventory wants all pro
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from itertools import combinations
@@ -32,9 +33,12 @@ REQUIRED_SITE_VARS = (
     "gpufleet_rollout_wave",
 )
 NETWORK_CIDRS = ("host_cidr", "pod_cidr", "service_cidr")
-# Pod and service ranges are meshed across sites later, so they must be unique fleet-wide.
-FLEET_UNIQUE_CIDRS = ("pod_cidr", "service_cidr")
+# Sites are routed to each other and pod and service ranges are meshed across sites later, so no
+# range of one site may cover or overlap any range of another.
+FLEET_UNIQUE_CIDRS = NETWORK_CIDRS
 HOST_GROUPS = ("k3s_server", "k3s_agent", "gpu")
+# The one host per site that stands for its Kubernetes API; a site without it is left out of rollouts.
+API_GROUP = "kube_api"
 # Site names end up in Kubernetes labels and file names: DNS-1123 label.
 SITE_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -75,6 +79,25 @@ def _check_required(site, svars, errors):
     for key in missing:
         errors.append("%s is required but not set" % _field(site, key))
     return not missing
+
+
+def _api_key(url):
+    """The parts of an API URL that decide which server it reaches (scheme, host, port, path)."""
+    parsed = urlparse(str(url).strip())
+    try:
+        port = parsed.port
+    except ValueError:
+        return None
+    if not parsed.hostname:
+        return None
+    port = port or {"https": 443, "http": 80}.get(parsed.scheme)
+    return (parsed.scheme.lower(), parsed.hostname.lower(), port, parsed.path.rstrip("/"))
+
+
+def _api_host_address(url):
+    """The IP address in an API URL, or None when it names a DNS host (or does not parse)."""
+    key = _api_key(url)
+    return _parse_address(key[1]) if key else None
 
 
 def _check_scalars(site, svars, errors):
@@ -134,6 +157,32 @@ def _check_fleet_cidrs(site_nets, errors):
                 _field(s1, "gpufleet_network.%s" % n1), c1, s2, n2, c2))
 
 
+def _check_fleet_endpoints(sites, errors):
+    """Two sites must not reach the same API: the rollout would roll one cluster twice and the other never."""
+    apis, contexts = {}, {}
+    for site in sorted(sites):
+        svars = sites[site]
+        url = svars.get("gpufleet_kube_api")
+        key = _api_key(url) if url not in (None, "") else None
+        if key is not None:
+            if key in apis:
+                errors.append("%s %s is also the API of site %s (gpufleet_kube_api %s)" % (
+                    _field(site, "gpufleet_kube_api"), url, apis[key][0], apis[key][1]))
+            else:
+                apis[key] = (site, url)
+        kubeconfig = svars.get("gpufleet_kubeconfig")
+        if kubeconfig in (None, ""):
+            continue
+        context = svars.get("gpufleet_kube_context") or None
+        where = (os.path.normpath(str(kubeconfig)), context)
+        if where in contexts:
+            errors.append("%s %s with gpufleet_kube_context %s is also what site %s uses to reach its API" % (
+                _field(site, "gpufleet_kubeconfig"), kubeconfig,
+                context if context else "unset (the kubeconfig's current context)", contexts[where]))
+        else:
+            contexts[where] = site
+
+
 def _check_hosts(hosts, site_nets, errors):
     seen = {}
     servers = {}
@@ -150,13 +199,68 @@ def _check_hosts(hosts, site_nets, errors):
             errors.append("site %s: host %s: ansible_host %r is not an IP address" % (site, name, address))
             continue
         if ip in seen:
-            errors.append("site %s: host %s: address %s is already used by host %s" % (site, name, ip, seen[ip]))
+            errors.append("site %s: host %s: address %s is already used by host %s (site %s)" % (
+                site, name, ip, seen[ip]["name"], seen[ip]["site"]))
         else:
-            seen[ip] = name
+            seen[ip] = host
         host_cidr = site_nets.get(site, {}).get("host_cidr")
         if host_cidr is not None and ip not in host_cidr:
             errors.append("site %s: host %s: address %s is outside gpufleet_network.host_cidr %s" % (site, name, ip, host_cidr))
-    return servers
+    return servers, seen
+
+
+def _check_server_endpoints(sites, machines, errors):
+    """A VIP or API address that is also a machine's address sends API traffic to that machine.
+
+    The endpoint may be one of the site's own k3s servers (a site without a VIP names its first
+    server); any other machine, of this site or another, is a conflict.
+    machines: {IPAddress: host} for every machine with a valid address.
+    """
+    for site in sorted(sites):
+        svars = sites[site]
+        network = svars.get("gpufleet_network")
+        candidates = []
+        if isinstance(network, dict) and network.get("server_endpoint") not in (None, ""):
+            candidates.append(("gpufleet_network.server_endpoint", network["server_endpoint"],
+                               _parse_address(network["server_endpoint"])))
+        if svars.get("gpufleet_kube_api") not in (None, ""):
+            candidates.append(("gpufleet_kube_api", svars["gpufleet_kube_api"], _api_host_address(svars["gpufleet_kube_api"])))
+        for field, value, ip in candidates:
+            other = machines.get(ip) if ip is not None else None
+            if other is None:
+                continue
+            if other["site"] == site and "k3s_server" in (other.get("groups") or ()):
+                continue
+            errors.append("%s %s is the address of host %s (site %s), which is not a k3s_server of site %s" % (
+                _field(site, field), value, other["name"], other["site"], site))
+
+
+def _check_api_hosts(sites, hosts, errors):
+    """Exactly one kube_api host per site: the plays that talk to a site's API target that host."""
+    api_hosts = {}
+    for host in hosts:
+        if API_GROUP in (host.get("groups") or ()):
+            api_hosts.setdefault(host["site"], []).append(host["name"])
+    for site in sorted(sites):
+        names = sorted(api_hosts.get(site, []))
+        if not names:
+            errors.append("site %s: no host in the %s group; exactly one host per site stands for its Kubernetes API, "
+                          "without it the site is left out of every rollout" % (site, API_GROUP))
+        elif len(names) > 1:
+            errors.append("site %s: %d hosts in the %s group (%s); exactly one host per site stands for its Kubernetes API" % (
+                site, len(names), API_GROUP, ", ".join(names)))
+
+
+def _check_site_groups(hosts, errors):
+    """One inventory group per site: two groups with one gpufleet_site merge two datacenters into one."""
+    groups = {}
+    for host in hosts:
+        if host.get("group"):
+            groups.setdefault(host["site"], set()).add(host["group"])
+    for site in sorted(groups):
+        if len(groups[site]) > 1:
+            errors.append("site %s: inventory groups %s all set gpufleet_site %s; each datacenter's group needs its own "
+                          "gpufleet_site (two datacenters merged into one?)" % (site, ", ".join(sorted(groups[site])), site))
 
 
 def _check_quorum(sites, hosts, servers, errors):
@@ -186,11 +290,13 @@ def validate_plan(sites, hosts):
     """Return every problem found in a fleet plan, as messages naming site, host, field and value.
 
     sites: {site name: {gpufleet_* site variables}}
-    hosts: [{name, site, address, groups}] for every inventory host under `sites`.
+    hosts: [{name, site, address, groups, group}] for every inventory host under `sites`; `group`
+    (optional) is the inventory group under `sites` the host came from.
     """
     errors = []
     if not sites:
-        return ["no sites: the inventory has no hosts under the 'sites' group"]
+        # Also what is left when every host's variables were unreadable (reported by the caller).
+        return ["no sites: the inventory has no hosts under the 'sites' group with readable site variables"]
     site_nets = {}
     for site in sorted(sites):
         svars = sites[site]
@@ -201,7 +307,11 @@ def validate_plan(sites, hosts):
         _check_scalars(site, svars, errors)
         site_nets[site] = _check_network(site, svars["gpufleet_network"], errors)
     _check_fleet_cidrs(site_nets, errors)
-    servers = _check_hosts(hosts, site_nets, errors)
+    _check_fleet_endpoints(sites, errors)
+    _check_site_groups(hosts, errors)
+    _check_api_hosts(sites, hosts, errors)
+    servers, machines = _check_hosts(hosts, site_nets, errors)
+    _check_server_endpoints(sites, machines, errors)
     _check_quorum(sites, hosts, servers, errors)
     _check_waves(sites, errors)
     return errors

@@ -13,9 +13,15 @@ description:
   - Checks the site inventory model of C(gpufleet.datacenter) - every site's network plan, server
     quorum and rollout wave - and reports all problems at once.
   - Every CIDR must parse without host bits; a site's host, pod and service CIDRs must not overlap;
-    pod and service CIDRs must not overlap across sites; every machine address must be unique and
-    lie in its site's host CIDR; a site that runs k3s must have an odd number of servers; rollout
-    waves must be contiguous from 1; the required site variables must be set.
+    no host, pod or service CIDR of one site may cover or overlap any of another site's; every machine
+    address must be unique and lie in its site's host CIDR; a site's server endpoint (VIP) and the
+    address in its C(gpufleet_kube_api) may be a k3s server of that site but no other machine's address;
+    no two sites may share an API URL, or a kubeconfig with the same context; a site that runs k3s must
+    have an odd number of servers; every site has exactly one host in C(kube_api); two inventory groups
+    may not set the same C(gpufleet_site); rollout waves must be contiguous from 1; the required site
+    variables must be set.
+  - A C(group_vars) or C(host_vars) file that does not parse is reported with its path, line and column,
+    with the other sites still checked in the same run.
   - Each error names the site, the host or the field, and the conflicting value.
   - When O(sites) is omitted, the action plugin reads the plan from the inventory - every host under
     the C(sites) group, its C(gpufleet_*) site variables, its C(ansible_host) and its membership of the
@@ -69,10 +75,15 @@ options:
         description: The host's address (C(ansible_host)). Needed for hosts in C(k3s_server), C(k3s_agent) or C(gpu).
         type: str
       groups:
-        description: The role groups the host is in.
+        description: The role groups the host is in (C(k3s_server), C(k3s_agent), C(gpu), C(kube_api)).
         type: list
         elements: str
         default: []
+      group:
+        description:
+          - The inventory group under C(sites) the host belongs to (its datacenter's group).
+          - Two groups whose hosts carry the same C(gpufleet_site) are an error.
+        type: str
 """
 
 EXAMPLES = r"""
@@ -96,6 +107,9 @@ EXAMPLES = r"""
           count_per_node: 8
         gpufleet_rollout_wave: 1
     hosts:
+      - name: api-eu-west
+        site: eu-west
+        groups: [kube_api]
       - name: eu-west-gpu-01
         site: eu-west
         address: 10.10.0.11
@@ -143,6 +157,7 @@ ARGUMENT_SPEC = dict(
             site=dict(type="str", required=True),
             address=dict(type="str"),
             groups=dict(type="list", elements="str", default=[]),
+            group=dict(type="str"),
         ),
     ),
 )

@@ -35,6 +35,9 @@ GOOD_HOSTS = [
     {"name": "us-cp-1", "site": "us-east", "address": "10.20.0.11", "groups": ["k3s_server", "gpu"]},
     {"name": "api-us", "site": "us-east", "address": "api-us", "groups": ["kube_api"]},
     {"name": "apac-cp-1", "site": "apac-south", "address": "10.30.0.11", "groups": ["k3s_server"]},
+    # kube_api hosts stand for an API and run on the controller: their address is their name.
+    {"name": "api-eu", "site": "eu-west", "address": "api-eu", "groups": ["kube_api"]},
+    {"name": "api-apac", "site": "apac-south", "address": "api-apac", "groups": ["kube_api"]},
 ]
 
 
@@ -84,7 +87,7 @@ BAD_PLANS = [
     ("host-outside-site-cidr", [], [(3, "address", "10.20.0.99")],
      ["site eu-west: host eu-gpu-1: address 10.20.0.99 is outside gpufleet_network.host_cidr 10.10.0.0/24"]),
     ("host-address-duplicate", [], [(3, "address", "10.10.0.11")],
-     ["site eu-west: host eu-gpu-1: address 10.10.0.11 is already used by host eu-cp-1"]),
+     ["site eu-west: host eu-gpu-1: address 10.10.0.11 is already used by host eu-cp-1 (site eu-west)"]),
     ("host-address-not-ip", [], [(4, "address", "us-cp-1.example.internal")],
      ["site us-east: host us-cp-1: ansible_host 'us-cp-1.example.internal' is not an IP address"]),
     ("even-server-count", [], [(3, "groups", ["k3s_server", "gpu"])],
@@ -157,4 +160,126 @@ def test_site_without_k3s_hosts_needs_no_quorum():
 
 
 def test_empty_fleet_is_an_error():
-    assert validate_plan({}, []) == ["no sites: the inventory has no hosts under the 'sites' group"]
+    assert validate_plan({}, []) == ["no sites: the inventory has no hosts under the 'sites' group with readable site variables"]
+
+
+def faulty(site_changes=(), host_changes=(), extra_hosts=(), drop_hosts=()):
+    """validate_plan() of the good plan with the given changes: site (path, value), host (index, key, value)."""
+    sites, hosts = plan()
+    for path, value in site_changes:
+        set_path(sites, path, value)
+    for index, key, value in host_changes:
+        hosts[index][key] = value
+    hosts = [h for h in hosts if h["name"] not in drop_hosts] + [dict(h) for h in extra_hosts]
+    return validate_plan(sites, hosts)
+
+
+# Each fault of a complete plan, with every error it must produce (and no other).
+PLAN_FAULTS = [
+    ("site-without-kube-api-host", {"drop_hosts": ["api-eu"]},
+     ["site eu-west: no host in the kube_api group; exactly one host per site stands for its Kubernetes API, "
+      "without it the site is left out of every rollout"]),
+    ("site-with-two-kube-api-hosts",
+     {"extra_hosts": [{"name": "api-apac-2", "site": "apac-south", "address": "api-apac-2", "groups": ["kube_api"]}]},
+     ["site apac-south: 2 hosts in the kube_api group (api-apac, api-apac-2); exactly one host per site stands for its "
+      "Kubernetes API"]),
+    # apac-south sorts first: the earlier site holds the wider network.
+    ("host-cidr-of-earlier-site-covers-others",
+     {"site_changes": [(("apac-south", "gpufleet_network", "host_cidr"), "10.0.0.0/11")]},
+     ["site apac-south: gpufleet_network.host_cidr 10.0.0.0/11 overlaps site eu-west gpufleet_network.host_cidr 10.10.0.0/24",
+      "site apac-south: gpufleet_network.host_cidr 10.0.0.0/11 overlaps site us-east gpufleet_network.host_cidr 10.20.0.0/24"]),
+    # us-east sorts last: the later site holds the wider network.
+    ("host-cidr-of-later-site-covers-others",
+     {"site_changes": [(("us-east", "gpufleet_network", "host_cidr"), "10.0.0.0/11")]},
+     ["site apac-south: gpufleet_network.host_cidr 10.30.0.0/24 overlaps site us-east gpufleet_network.host_cidr 10.0.0.0/11",
+      "site eu-west: gpufleet_network.host_cidr 10.10.0.0/24 overlaps site us-east gpufleet_network.host_cidr 10.0.0.0/11"]),
+    ("pod-cidr-covers-other-sites-host-cidr",
+     {"site_changes": [(("us-east", "gpufleet_network", "pod_cidr"), "10.10.0.0/16")]},
+     ["site eu-west: gpufleet_network.host_cidr 10.10.0.0/24 overlaps site us-east gpufleet_network.pod_cidr 10.10.0.0/16"]),
+    ("service-cidr-inside-other-sites-host-cidr",
+     {"site_changes": [(("apac-south", "gpufleet_network", "service_cidr"), "10.20.0.128/25")]},
+     ["site apac-south: gpufleet_network.service_cidr 10.20.0.128/25 overlaps site us-east gpufleet_network.host_cidr 10.20.0.0/24"]),
+    ("vip-is-an-agents-address",
+     {"site_changes": [(("eu-west", "gpufleet_network", "server_endpoint"), "10.10.0.21")]},
+     ["site eu-west: gpufleet_network.server_endpoint 10.10.0.21 is the address of host eu-gpu-1 (site eu-west), "
+      "which is not a k3s_server of site eu-west"]),
+    ("kube-api-address-is-another-sites-host",
+     {"site_changes": [(("us-east", "gpufleet_kube_api"), "https://10.10.0.21:6443")]},
+     ["site us-east: gpufleet_kube_api https://10.10.0.21:6443 is the address of host eu-gpu-1 (site eu-west), "
+      "which is not a k3s_server of site us-east"]),
+    ("same-api-url",
+     {"site_changes": [(("us-east", "gpufleet_kube_api"), "https://10.10.0.10:6443")]},
+     ["site us-east: gpufleet_kube_api https://10.10.0.10:6443 is also the API of site eu-west "
+      "(gpufleet_kube_api https://10.10.0.10:6443)"]),
+    # Spelled differently, the same server: host case, default port, trailing slash.
+    ("same-api-url-spelled-differently",
+     {"site_changes": [(("eu-west", "gpufleet_kube_api"), "https://API.eu.example:443/"),
+                       (("us-east", "gpufleet_kube_api"), "https://api.eu.example")]},
+     ["site us-east: gpufleet_kube_api https://api.eu.example is also the API of site eu-west "
+      "(gpufleet_kube_api https://API.eu.example:443/)"]),
+    ("same-kubeconfig-without-context",
+     {"site_changes": [(("us-east", "gpufleet_kubeconfig"), "/etc/gpufleet/site-1.yaml")]},
+     ["site us-east: gpufleet_kubeconfig /etc/gpufleet/site-1.yaml with gpufleet_kube_context unset (the kubeconfig's "
+      "current context) is also what site eu-west uses to reach its API"]),
+    ("same-kubeconfig-and-context",
+     {"site_changes": [(("eu-west", "gpufleet_kube_context"), "prod"),
+                       (("us-east", "gpufleet_kubeconfig"), "/etc/gpufleet/../gpufleet/site-1.yaml"),
+                       (("us-east", "gpufleet_kube_context"), "prod")]},
+     ["site us-east: gpufleet_kubeconfig /etc/gpufleet/../gpufleet/site-1.yaml with gpufleet_kube_context prod is also "
+      "what site eu-west uses to reach its API"]),
+    ("two-groups-one-site",
+     {"host_changes": [(i, "group", "eu_west") for i in (0, 1, 2, 7)] + [(3, "group", "eu_central")]},
+     ["site eu-west: inventory groups eu_central, eu_west all set gpufleet_site eu-west; each datacenter's group needs "
+      "its own gpufleet_site (two datacenters merged into one?)"]),
+    ("address-used-by-a-host-of-another-site",
+     {"host_changes": [(6, "address", "10.30.0.12")],
+      "extra_hosts": [{"name": "us-gpu-9", "site": "us-east", "address": "10.30.0.12", "groups": ["k3s_agent"]}]},
+     ["site us-east: host us-gpu-9: address 10.30.0.12 is already used by host apac-cp-1 (site apac-south)",
+      "site us-east: host us-gpu-9: address 10.30.0.12 is outside gpufleet_network.host_cidr 10.20.0.0/24"]),
+]
+
+
+@pytest.mark.parametrize("case_id,changes,expected", PLAN_FAULTS, ids=[c[0] for c in PLAN_FAULTS])
+def test_incomplete_or_conflicting_plan_is_refused(case_id, changes, expected):
+    assert sorted(faulty(**changes)) == sorted(expected)
+
+
+# What the rules above must still accept.
+PLAN_ACCEPTED = [
+    # No VIP: the endpoint and the API are the site's first server.
+    ("endpoint-is-own-server", [(("eu-west", "gpufleet_network", "server_endpoint"), "10.10.0.11"),
+                                (("eu-west", "gpufleet_kube_api"), "https://10.10.0.11:6443")]),
+    # One kubeconfig holding every site, told apart by context.
+    ("one-kubeconfig-many-contexts", [(("eu-west", "gpufleet_kubeconfig"), "/etc/gpufleet/fleet.yaml"),
+                                      (("eu-west", "gpufleet_kube_context"), "eu-west"),
+                                      (("us-east", "gpufleet_kubeconfig"), "/etc/gpufleet/fleet.yaml"),
+                                      (("us-east", "gpufleet_kube_context"), "us-east")]),
+    # One API host, two ports: two API servers.
+    ("same-host-other-port", [(("us-east", "gpufleet_kube_api"), "https://10.10.0.10:7443")]),
+]
+
+
+@pytest.mark.parametrize("case_id,site_changes", PLAN_ACCEPTED, ids=[c[0] for c in PLAN_ACCEPTED])
+def test_plan_variants_that_stay_valid(case_id, site_changes):
+    assert faulty(site_changes=site_changes) == []
+
+
+def test_one_group_per_site_is_valid():
+    sites, hosts = plan()
+    for h in hosts:
+        h["group"] = h["site"].replace("-", "_")
+    assert validate_plan(sites, hosts) == []
+
+
+def test_every_new_fault_is_reported_in_one_run():
+    errors = faulty(
+        site_changes=[(("us-east", "gpufleet_network", "pod_cidr"), "10.10.0.0/16"),
+                      (("apac-south", "gpufleet_kube_api"), "https://10.10.0.10:6443")],
+        drop_hosts=["api-us"])
+    assert sorted(errors) == sorted([
+        "site eu-west: gpufleet_network.host_cidr 10.10.0.0/24 overlaps site us-east gpufleet_network.pod_cidr 10.10.0.0/16",
+        "site eu-west: gpufleet_kube_api https://10.10.0.10:6443 is also the API of site apac-south "
+        "(gpufleet_kube_api https://10.10.0.10:6443)",
+        "site us-east: no host in the kube_api group; exactly one host per site stands for its Kubernetes API, "
+        "without it the site is left out of every rollout",
+    ])
