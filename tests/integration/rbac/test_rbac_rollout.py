@@ -2,6 +2,8 @@
 and with one rule taken away it fails cleanly, naming the verb and the resource."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rollout_lab import out
@@ -51,3 +53,20 @@ def test_preflight_names_a_missing_cluster_read_before_any_site_changes(lab, rol
     assert "Traceback" not in text, text
     assert 'cannot list resource "nodes"' in text and "lab-apac" in text, text
     assert rollout.versions() == {"lab-eu": None, "lab-us": None, "lab-apac": None}
+
+
+def test_a_stuck_canary_is_diagnosed_and_rolled_back_with_only_the_shipped_rbac(lab, rollout, restricted):
+    # Never Ready: the wait times out, the diagnosis reads the model's ReplicaSets, pods and events,
+    # and the rollback removes the Deployment and Service the canary created (delete).
+    broken = rollout.release("1.0.0", image_suffix="-broken", wait_timeout=20)
+    assert restricted.grant(broken).returncode == 0
+    restricted.write_kubeconfig()
+
+    proc = rollout.run("rollout.yml", broken, *restricted.args())
+    text = out(proc)
+    assert proc.returncode != 0, text
+    assert "forbidden" not in text and "Traceback" not in text, text
+    eu = rollout.report(broken)["sites"][0]
+    assert (eu["site"], eu["status"]) == ("lab-eu", "rolled_back"), eu
+    assert re.search(r"Readiness|not ready|ContainersNotReady", eu["diagnosis"]), eu
+    assert rollout.states() == {"lab-eu": None, "lab-us": None, "lab-apac": None}
