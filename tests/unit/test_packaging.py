@@ -81,7 +81,7 @@ def test_tarball_ships_what_a_user_and_ansible_builder_need(built):
     names = tar_names(built[1])
     for shipped in ("meta/runtime.yml", "meta/execution-environment.yml", "requirements.txt", "README.md",
                     "roles/k3s/tasks/main.yml", "playbooks/validate.yml", "inventories/example/hosts.yml",
-                    "plugins/doc_fragments/k8s_auth.py", "changelogs/changelog.yaml"):
+                    "plugins/doc_fragments/k8s_auth.py", "changelogs/changelog.yaml", "docs/release.schema.json"):
         assert shipped in names, shipped
 
 
