@@ -15,6 +15,8 @@ import traceback
 from itertools import combinations
 from urllib.parse import urlparse
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan import coverage_problems
+
 try:
     import netaddr
     HAS_NETADDR = True
@@ -237,18 +239,11 @@ def _check_server_endpoints(sites, machines, errors):
 
 def _check_api_hosts(sites, hosts, errors):
     """Exactly one kube_api host per site: the plays that talk to a site's API target that host."""
-    api_hosts = {}
+    fleet = {site: [] for site in sites}
     for host in hosts:
-        if API_GROUP in (host.get("groups") or ()):
-            api_hosts.setdefault(host["site"], []).append(host["name"])
-    for site in sorted(sites):
-        names = sorted(api_hosts.get(site, []))
-        if not names:
-            errors.append("site %s: no host in the %s group; exactly one host per site stands for its Kubernetes API, "
-                          "without it the site is left out of every rollout" % (site, API_GROUP))
-        elif len(names) > 1:
-            errors.append("site %s: %d hosts in the %s group (%s); exactly one host per site stands for its Kubernetes API" % (
-                site, len(names), API_GROUP, ", ".join(names)))
+        fleet.setdefault(host["site"], []).append(host["name"])
+    api = [{"name": host["site"], "host": host["name"]} for host in hosts if API_GROUP in (host.get("groups") or ())]
+    errors.extend(coverage_problems(api, fleet))
 
 
 def _check_site_groups(hosts, errors):

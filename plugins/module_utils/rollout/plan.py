@@ -32,24 +32,25 @@ def _waves(policy: Dict[str, Any], sites: Dict[str, Dict[str, Any]]) -> List[Lis
 
 
 def coverage_problems(sites: List[Dict[str, Any]], fleet: Dict[str, List[str]]) -> List[str]:
-    """Every site of the fleet stands for exactly one kube_api host, or it is named (pure).
+    """Every site of the fleet stands for exactly one kube_api host, or it is named (pure): the one
+    rule of site_plan (validate.yml) and release_check (every rollout).
 
-    sites: the kube_api hosts as release_check takes them ({name, host}); fleet: every site the
-    inventory knows (any host's gpufleet_site) with its hosts. A site the plan cannot reach would
-    otherwise be left out of the rollout without a word, and the rollout could end "complete".
+    sites: the kube_api hosts ({name: site, host}); fleet: every site the inventory knows with its
+    hosts. A site no plan can reach would otherwise be left out of a rollout that then ends "complete".
     """
     problems = []
     api_hosts: Dict[str, List[str]] = {}
     for site in sites:
         api_hosts.setdefault(site["name"], []).append(site["host"])
     for name in sorted(set(fleet) | set(api_hosts)):
-        found = api_hosts.get(name, [])
+        found = sorted(api_hosts.get(name, []))
         if not found:
-            problems.append("site %s: no host in the kube_api group stands for its API (its hosts: %s); add one, "
-                            "or the rollout cannot reach the site" % (name, ", ".join(sorted(fleet[name])) or "-"))
+            problems.append("site %s: no host in the kube_api group (its hosts: %s); exactly one host per site "
+                            "stands for its Kubernetes API, without it the site is left out of every rollout"
+                            % (name, ", ".join(sorted(fleet.get(name) or [])) or "none"))
         elif len(found) > 1:
-            problems.append("site %s is served by %s kube_api hosts, %s; exactly one stands for a site's API"
-                            % (name, "two" if len(found) == 2 else len(found), " and ".join(found)))
+            problems.append("site %s: %d hosts in the kube_api group (%s); exactly one host per site stands for "
+                            "its Kubernetes API" % (name, len(found), ", ".join(found)))
     return problems
 
 

@@ -177,7 +177,7 @@ def faulty(site_changes=(), host_changes=(), extra_hosts=(), drop_hosts=()):
 # Each fault of a complete plan, with every error it must produce (and no other).
 PLAN_FAULTS = [
     ("site-without-kube-api-host", {"drop_hosts": ["api-eu"]},
-     ["site eu-west: no host in the kube_api group; exactly one host per site stands for its Kubernetes API, "
+     ["site eu-west: no host in the kube_api group (its hosts: eu-cp-1, eu-cp-2, eu-cp-3, eu-gpu-1); exactly one host per site stands for its Kubernetes API, "
       "without it the site is left out of every rollout"]),
     ("site-with-two-kube-api-hosts",
      {"extra_hosts": [{"name": "api-apac-2", "site": "apac-south", "address": "api-apac-2", "groups": ["kube_api"]}]},
@@ -280,6 +280,6 @@ def test_every_new_fault_is_reported_in_one_run():
         "site eu-west: gpufleet_network.host_cidr 10.10.0.0/24 overlaps site us-east gpufleet_network.pod_cidr 10.10.0.0/16",
         "site eu-west: gpufleet_kube_api https://10.10.0.10:6443 is also the API of site apac-south "
         "(gpufleet_kube_api https://10.10.0.10:6443)",
-        "site us-east: no host in the kube_api group; exactly one host per site stands for its Kubernetes API, "
+        "site us-east: no host in the kube_api group (its hosts: us-cp-1); exactly one host per site stands for its Kubernetes API, "
         "without it the site is left out of every rollout",
     ])

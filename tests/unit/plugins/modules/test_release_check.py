@@ -72,16 +72,16 @@ def test_two_hosts_for_one_site_is_an_inventory_problem(capsys):
     sites = SITES + [{"name": "eu", "host": "api-eu-2", "wave": 1}]
     code, result = run(capsys, "valid.yml", sites=sites)
     assert code == 1
-    assert ("(inventory): site eu is served by two kube_api hosts, api-eu and api-eu-2; exactly one stands for a "
-            "site's API") in result["problems"]
+    assert ("(inventory): site eu: 2 hosts in the kube_api group (api-eu, api-eu-2); exactly one host per site "
+            "stands for its Kubernetes API") in result["problems"]
 
 
 def test_a_site_of_the_fleet_without_a_kube_api_host_is_named_with_every_other_problem(capsys):
     fleet = {"eu": ["api-eu"], "us": ["api-us"], "apac": ["api-apac"], "mars": ["gpu-m1", "gpu-m2"]}
     code, result = run(capsys, "unknown-canary.yml", fleet_sites=fleet)
     assert code == 1
-    assert ("(inventory): site mars: no host in the kube_api group stands for its API (its hosts: gpu-m1, gpu-m2); "
-            "add one, or the rollout cannot reach the site") in result["problems"]
+    assert ("(inventory): site mars: no host in the kube_api group (its hosts: gpu-m1, gpu-m2); exactly one host per "
+            "site stands for its Kubernetes API, without it the site is left out of every rollout") in result["problems"]
     assert any(p.startswith("policy.canary") for p in result["problems"])
     code, result = run(capsys, "valid.yml", fleet_sites={k: v for k, v in fleet.items() if k != "mars"})
     assert code == 0
