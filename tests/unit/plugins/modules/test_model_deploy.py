@@ -1,14 +1,17 @@
-"""model_deploy module: docs vs argument spec, and main() end to end over a Mock client."""
+"""model_deploy module: docs vs argument spec, and main() end to end over a server-like fake (k8s_server)."""
 from __future__ import annotations
 
-import copy
 import json
-from unittest.mock import Mock
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
 from ansible.module_utils.testing import patch_module_args
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "module_utils" / "k8s"))
+from k8s_server import ApiServer  # noqa: E402  (the server-like fake lives with the k8s module_utils tests)
 
 from ansible_collections.gpufleet.datacenter.plugins.doc_fragments.k8s_auth import ModuleDocFragment
 from ansible_collections.gpufleet.datacenter.plugins.modules import model_deploy
@@ -33,26 +36,9 @@ def test_every_option_documented_with_type_and_default():
         assert bool(docs[name].get("required")) == bool(entry.get("required")), name
 
 
-def test_return_documents_every_key_main_returns():
-    documented = set(yaml.safe_load(model_deploy.RETURN))
-    returned = {"changed", "site", "name", "namespace", "state", "model_version", "image", "previous", "revision",
-                "replicas", "ready_replicas", "updated_replicas", "available_replicas", "rollout_complete",
-                "rollout", "objects", "elapsed", "diagnosis", "diff"}
-    assert returned - {"changed"} <= documented
-
-
-class Store:
-    def __init__(self):
-        self.objects = {("Namespace", "serving"): {"kind": "Namespace", "metadata": {"name": "serving"}}}
-        self.client = Mock(site="eu-west")
-        self.client.get.side_effect = lambda kind, name, namespace=None: copy.deepcopy(self.objects.get((kind, name)))
-        self.client.apply.side_effect = self.apply
-        self.client.list.return_value = []
-
-    def apply(self, obj, field_manager, force=True, dry_run=False):
-        if not dry_run:
-            self.objects[(obj["kind"], obj["metadata"]["name"])] = copy.deepcopy(obj)
-        return copy.deepcopy(obj)
+NAMESPACE = {("Namespace", "serving"): {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "serving"}}}
+# What AnsibleModule itself adds to a result; RETURN documents the module's own keys.
+FRAMEWORK_KEYS = {"changed", "failed", "msg", "invocation", "warnings", "deprecations"}
 
 
 def run(monkeypatch, capsys, store, **args):
@@ -62,8 +48,29 @@ def run(monkeypatch, capsys, store, **args):
     return exit_.value.code, json.loads(capsys.readouterr().out)
 
 
+def documented_when(*conditions):
+    return {k for k, v in yaml.safe_load(model_deploy.RETURN).items() if v["returned"] in conditions}
+
+
+@pytest.mark.parametrize("args, rc, conditions", [
+    ({"wait": False, "_ansible_diff": True}, 0,
+     ("always", "when O(state=present)", "when diff mode is on and something changes")),
+    ({"wait_timeout": 1, "wait_sleep": 0.05}, 1, ("always", "when O(state=present)", "on rollout failure")),
+    ({"state": "absent"}, 0, ("always",)),
+])
+def test_main_returns_exactly_the_keys_return_documents(monkeypatch, capsys, args, rc, conditions):
+    # main() run and held against RETURN: no key that RETURN does not document, every key documented
+    # for this case, and a key documented only for other cases carries no value here (null).
+    code, out = run(monkeypatch, capsys, ApiServer(NAMESPACE, site="eu-west"), **args)
+    assert code == rc, out
+    expected = documented_when(*conditions)
+    assert set(out) - FRAMEWORK_KEYS <= set(yaml.safe_load(model_deploy.RETURN))
+    assert expected <= set(out)
+    assert {k for k, v in out.items() if v is not None} - FRAMEWORK_KEYS <= expected
+
+
 def test_latest_image_refused_before_any_api_call(monkeypatch, capsys):
-    store = Store()
+    store = ApiServer(NAMESPACE, site="eu-west")
     rc, out = run(monkeypatch, capsys, store, image="registry.example.com/serving/triton:latest")
     assert rc == 1 and out["failed"]
     assert out["msg"].startswith("Failed to build Deployment serving/llm at site eu-west:")
@@ -72,7 +79,7 @@ def test_latest_image_refused_before_any_api_call(monkeypatch, capsys):
 
 
 def test_check_mode_reports_and_writes_nothing(monkeypatch, capsys):
-    store = Store()
+    store = ApiServer(NAMESPACE, site="eu-west")
     rc, out = run(monkeypatch, capsys, store, _ansible_check_mode=True, _ansible_diff=True)
     assert rc == 0 and out["changed"] is True
     assert ("Deployment", "llm") not in store.objects
@@ -80,7 +87,7 @@ def test_check_mode_reports_and_writes_nothing(monkeypatch, capsys):
 
 
 def test_apply_without_wait_then_no_change_and_no_diff_key(monkeypatch, capsys):
-    store = Store()
+    store = ApiServer(NAMESPACE, site="eu-west")
     rc, out = run(monkeypatch, capsys, store, wait=False)
     assert rc == 0 and out["changed"] is True and "diff" not in out
     rc, out = run(monkeypatch, capsys, store, wait=False)
@@ -89,7 +96,7 @@ def test_apply_without_wait_then_no_change_and_no_diff_key(monkeypatch, capsys):
 
 
 def test_state_present_requires_image_and_version(monkeypatch, capsys):
-    store = Store()
+    store = ApiServer(NAMESPACE, site="eu-west")
     monkeypatch.setattr(model_deploy, "get_client", lambda auth: store.client)
     args = {k: v for k, v in BASE.items() if k not in ("image", "model_version")}
     with patch_module_args(args), pytest.raises(SystemExit):
