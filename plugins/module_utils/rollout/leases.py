@@ -43,9 +43,10 @@ class LeaseHeld(Exception):
 
 
 def run_identity(release: str) -> str:
-    """`controller:pid:release`. pid is the ansible-playbook process: the action plugins run in
-    its forked workers, so every task of one run names the same holder."""
-    return "%s:%d:%s" % (socket.gethostname(), os.getppid(), release)
+    """`controller:pid:release`. pid is the process doing the changes - the Ansible worker running
+    the site's step -, not ansible-playbook: a worker detaches into its own session and outlives a
+    killed ansible-playbook until its step ends, and while it lives it must keep the site."""
+    return "%s:%d:%s" % (socket.gethostname(), os.getpid(), release)
 
 
 def describe(holder: str) -> str:

@@ -344,13 +344,22 @@ class SiteStep:
                          "phases": {"deploy": {"started": started_at, "finished": deployed_at},
                                     "gate": {"started": deployed_at}}})
             gates = self.gates(states, deadline)
-            if self.leases.lost:
-                raise StepFailed("lease", self.leases.lost)
         except StepFailed as failure:
+            if self.leases.lost:
+                return self.lost()
             return self.fail(failure, before, gates)
+        if self.leases.lost:
+            return self.lost()
         self.record({"status": "verified", "gates": gates, "clear_diagnosis": True,
                      "phases": {"gate": {"finished": iso(self.now())}}})
         return self.result("verified")
+
+    def lost(self) -> Dict[str, Any]:
+        """Another run took the site's leases over (this one was presumed dead): it owns the site and
+        the journal entry now, so this step stops without another write."""
+        cause = "lease lost: %s; this run stopped without changing anything more" % self.leases.lost
+        self.say("%s: %s" % (self.site, cause))
+        return self.result("held", cause)
 
     def fail(self, failure: StepFailed, before: Dict[str, Any], gates: List[Dict[str, Any]]) -> Dict[str, Any]:
         cause = "%s failed: %s" % (failure.step, failure.cause)

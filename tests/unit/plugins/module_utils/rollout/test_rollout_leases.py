@@ -169,3 +169,19 @@ def test_a_takeover_is_written_in_the_journal(journal):  # noqa: F811
     assert result["status"] == "verified"
     notes = [n["note"] for n in entry(journal)["notes"]]
     assert len(notes) == 1 and "took over the lease of model chat from release rel-b" in notes[0]
+
+
+def test_a_step_whose_lease_was_taken_over_stops_without_rolling_back_or_writing(journal):  # noqa: F811
+    """A run presumed dead (its leases taken over) must not undo what the run that took over does."""
+    api, clock = FakeApi(), Clock()
+    the_step = step(api, clock, journal, [model()], policy(soak_seconds=30))
+
+    def sleep(seconds):
+        clock.sleep(seconds)
+        the_step.leases.lost = "lease of model chat was taken over by another run"
+
+    the_step.sleep = sleep
+    result = the_step.rollout({"chat": {"exists": False}})
+    assert result["status"] == "held" and "lease lost" in result["cause"]
+    assert api.version() == "2.0.0"  # not rolled back
+    assert entry(journal)["status"] == "deployed"  # the other run's entry from here on
