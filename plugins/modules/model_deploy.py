@@ -188,6 +188,18 @@ options:
     type: str
     choices: [ClusterIP, NodePort, LoadBalancer]
     default: ClusterIP
+  network_policy:
+    description:
+      - Also apply a NetworkPolicy named after the model that denies every ingress to its pods except TCP to
+        O(port) (from O(network_policy_from)); removed with the model. Needs a CNI that enforces NetworkPolicy.
+    type: bool
+    default: false
+  network_policy_from:
+    description:
+      - The peers (C(from) entries of the Kubernetes API, for example C(namespaceSelector)) allowed to reach
+        O(port) when O(network_policy) is true. Default any peer.
+    type: list
+    elements: dict
   field_manager:
     description: Server-side apply field manager name.
     type: str
@@ -496,6 +508,8 @@ def argument_spec():
         field_manager={"type": "str", "default": "gpufleet.datacenter"},
         force_conflicts={"type": "bool", "default": True},
         adopt={"type": "bool", "default": False},
+        network_policy={"type": "bool", "default": False},
+        network_policy_from={"type": "list", "elements": "dict"},
         wait={"type": "bool", "default": True},
         wait_timeout={"type": "int", "default": 600},
         wait_sleep={"type": "float", "default": 1},

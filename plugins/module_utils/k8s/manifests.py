@@ -210,6 +210,23 @@ def build_service(params: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+def build_network_policy(params: Dict[str, Any]) -> Dict[str, Any]:
+    """Deny every ingress to the model's pods but TCP to the model port (from network_policy_from,
+    default any peer): what a model server needs and nothing more. Egress is left alone (a model
+    server may pull weights)."""
+    allow: Dict[str, Any] = {"ports": [{"port": params["port"], "protocol": "TCP"}]}
+    if params.get("network_policy_from"):
+        allow["from"] = params["network_policy_from"]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": params["name"], "namespace": params["namespace"],
+                     "labels": common_labels(params, with_version=False)},
+        "spec": {"podSelector": {"matchLabels": selector_labels(params["name"])}, "policyTypes": ["Ingress"],
+                 "ingress": [allow]},
+    }
+
+
 def build_namespace(name: str) -> Dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 
@@ -258,4 +275,6 @@ def build_manifests(params: Dict[str, Any], site: str) -> Dict[str, Dict[str, An
     manifests = {"Deployment": build_deployment(params)}
     if params.get("service", True):
         manifests["Service"] = build_service(params)
+    if params.get("network_policy"):
+        manifests["NetworkPolicy"] = build_network_policy(params)
     return manifests

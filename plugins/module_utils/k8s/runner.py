@@ -168,7 +168,8 @@ class DeployRunner:
         name, namespace = self.params["name"], self.params["namespace"]
         live = self.client.get("Deployment", name, namespace)
         self.result["previous"] = previous(live)
-        existing = [(kind, self.client.get(kind, name, namespace)) for kind in ("Service", "Deployment")]
+        kinds = ("NetworkPolicy", "Service", "Deployment") if self.params.get("network_policy") else ("Service", "Deployment")
+        existing = [(kind, self.client.get(kind, name, namespace)) for kind in kinds]
         existing = [(kind, obj) for kind, obj in existing if obj is not None]
         for kind, obj in existing:
             self.refuse_foreign(kind, obj, "delete")

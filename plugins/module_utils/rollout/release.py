@@ -28,7 +28,7 @@ SITE_KEYS = {"replicas", "gpus", "gpu_product", "endpoint", "runtime_class", "ve
 HEALTH_KEYS = {"protocol", "endpoint", "timeout", "allow_http"}
 POLICY_KEYS = {"canary", "waves", "sites_per_wave", "soak_seconds", "wait_timeout", "max_surge",
                "max_unavailable", "on_failure", "require_digest", "create_namespace", "prometheus", "pause_after",
-               "adopt", "lease_seconds"}
+               "adopt", "lease_seconds", "network_policy"}
 PROMETHEUS_KEYS = {"query", "max", "min", "url", "allow_http", "interval", "checks", "failure_limit", "retries",
                    "ca_file", "bearer_token_file"}
 
@@ -42,7 +42,7 @@ POLICY_DEFAULTS: Dict[str, Any] = {
     "canary": None, "waves": None, "sites_per_wave": None, "soak_seconds": 0, "wait_timeout": 300,
     "max_surge": 1, "max_unavailable": 0, "on_failure": "rollback_site", "require_digest": True,
     "create_namespace": True, "prometheus": None, "pause_after": "none", "adopt": False,
-    "lease_seconds": 60,
+    "lease_seconds": 60, "network_policy": False,
 }
 
 
@@ -257,7 +257,7 @@ def _check_policy(c: _Collector, policy: Any, sites: Dict[str, Any]) -> Dict[str
         c.add("policy.max_surge", "and policy.max_unavailable cannot both be 0 (the rollout could never progress)")
     if "lease_seconds" in policy:
         c.int_field("policy.lease_seconds", policy["lease_seconds"], 15)
-    for key in ("require_digest", "create_namespace", "adopt"):
+    for key in ("require_digest", "create_namespace", "adopt", "network_policy"):
         if key in policy and not isinstance(policy[key], bool):
             c.add("policy." + key, "must be true or false, got %r" % (policy[key],))
     prometheus = policy.get("prometheus")

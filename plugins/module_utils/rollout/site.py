@@ -67,6 +67,7 @@ def deploy_params(model: Dict[str, Any], policy: Dict[str, Any], timeout: float)
         "strategy": {"max_surge": policy["max_surge"], "max_unavailable": policy["max_unavailable"]},
         "revision_history_limit": 10, "progress_deadline_seconds": 600, "field_manager": FIELD_MANAGER,
         "force_conflicts": True, "adopt": bool(policy.get("adopt")), "wait": False, "wait_timeout": timeout,
+        "network_policy": bool(policy.get("network_policy")),
     }
 
 
@@ -76,7 +77,7 @@ def restore_params(model: Dict[str, Any], previous: Optional[Dict[str, Any]], po
     previous = previous or {"exists": False}
     if not previous.get("exists"):
         return {"name": model["name"], "namespace": model["namespace"], "state": "absent",
-                "field_manager": FIELD_MANAGER, "wait": True, "wait_timeout": timeout, "wait_sleep": 0.5}
+                "field_manager": FIELD_MANAGER, "network_policy": bool(policy.get("network_policy")), "wait": True, "wait_timeout": timeout, "wait_sleep": 0.5}
     restored = dict(model, image=previous.get("image"), version=previous.get("version") or "unknown",
                     replicas=previous.get("replicas") or model["replicas"],
                     gpus=previous["gpus"] if previous.get("gpus") is not None else model["gpus"],

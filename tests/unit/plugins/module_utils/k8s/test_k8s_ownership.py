@@ -71,3 +71,20 @@ def test_the_diff_shows_env_values_only_as_fingerprints(deploy_params):
     assert {"name": "KEY", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}} in env
     stored = api.objects[("Deployment", "llm")]["spec"]["template"]["spec"]["containers"][0]["env"]
     assert {"name": "HF_TOKEN", "value": "hf_very_secret"} in stored
+
+
+def test_network_policy_denies_all_ingress_but_the_model_port_and_goes_with_the_model(deploy_params):
+    api = ApiServer(NAMESPACE)
+    peers = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "gateway"}}}]
+    deploy_params.update(wait=False, network_policy=True, network_policy_from=peers)
+    result = DeployRunner(api.client, deploy_params, check_mode=False).run()
+    assert [o["kind"] for o in result["objects"]] == ["Deployment", "Service", "NetworkPolicy"]
+    policy = api.objects[("NetworkPolicy", "llm")]
+    assert policy["spec"]["podSelector"]["matchLabels"] == \
+        api.objects[("Deployment", "llm")]["spec"]["selector"]["matchLabels"]
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    assert policy["spec"]["ingress"] == [{"ports": [{"port": deploy_params["port"], "protocol": "TCP"}],
+                                          "from": peers}]
+    deploy_params.update(state="absent")
+    DeployRunner(api.client, deploy_params, check_mode=False).run()
+    assert ("NetworkPolicy", "llm") not in api.objects and ("Deployment", "llm") not in api.objects
