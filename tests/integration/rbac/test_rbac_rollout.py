@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from kubernetes import client
 
 from rollout_lab import out
 
@@ -57,8 +58,8 @@ def test_preflight_names_a_missing_cluster_read_before_any_site_changes(lab, rol
 
 def test_a_stuck_canary_is_diagnosed_and_rolled_back_with_only_the_shipped_rbac(lab, rollout, restricted):
     # Never Ready: the wait times out, the diagnosis reads the model's ReplicaSets, pods and events,
-    # and the rollback removes the Deployment and Service the canary created (delete).
-    broken = rollout.release("1.0.0", image_suffix="-broken", wait_timeout=20)
+    # and the rollback removes the Deployment, Service and NetworkPolicy the canary created (delete).
+    broken = rollout.release("1.0.0", image_suffix="-broken", wait_timeout=20, network_policy=True)
     assert restricted.grant(broken).returncode == 0
     restricted.write_kubeconfig()
 
@@ -70,3 +71,5 @@ def test_a_stuck_canary_is_diagnosed_and_rolled_back_with_only_the_shipped_rbac(
     assert (eu["site"], eu["status"]) == ("lab-eu", "rolled_back"), eu
     assert re.search(r"Readiness|not ready|ContainersNotReady", eu["diagnosis"]), eu
     assert rollout.states() == {"lab-eu": None, "lab-us": None, "lab-apac": None}
+    policies = client.NetworkingV1Api(lab.kube("lab-eu")).list_namespaced_network_policy(rollout.namespace).items
+    assert policies == [], [p.metadata.name for p in policies]
