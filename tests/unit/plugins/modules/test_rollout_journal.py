@@ -4,6 +4,7 @@ import json
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import parse_iso
 from ansible_collections.gpufleet.datacenter.plugins.modules import rollout_journal
 
 
@@ -44,7 +45,8 @@ def test_site_events_and_after_from_model_list(capsys, path):
                        after=[{"name": "m", "version": "2", "image": "r/m:2", "health": None}])
     assert result["entry"]["after"] == {"m": {"version": "2", "image": "r/m:2", "exists": True}}
     assert result["entry"]["before"] == {"m": {"exists": False}}
-    assert result["entry"]["phases"]["deploy"]["seconds"] >= 0
+    deploy = result["entry"]["phases"]["deploy"]
+    assert deploy["seconds"] == round((parse_iso(deploy["finished"]) - parse_iso(deploy["started"])).total_seconds(), 3)
     code, result = run(capsys, path=path, site="eu", status="deployed")
     assert code == 0 and not result["changed"]
 

@@ -40,10 +40,13 @@ def test_failed_report_names_reason_and_where_each_site_is():
     assert "us: unreachable (journal: pending)" in summary
 
 
-def test_report_is_a_pure_function_of_its_inputs():
+def test_report_follows_the_plan_not_the_order_sites_were_recorded_or_read():
     live = {"eu": {"m": {"version": "2"}}, "us": {"m": {"version": "2"}}}
     j = journal_with("verified", "verified")
-    assert markdown(build_report(j, live, [], [])) == markdown(build_report(j, live, [], []))
+    recorded_us_first = dict(j, sites={"us": j["sites"]["us"], "eu": j["sites"]["eu"]})
+    md = markdown(build_report(j, live, [], []))
+    assert md == markdown(build_report(recorded_us_first, {"us": live["us"], "eu": live["eu"]}, [], []))
+    assert md.index("| eu | canary |") < md.index("| us | wave 2 |")
 
 
 COMMANDS = {"resume": "ap rollout.yml", "promote": "ap rollout.yml -e rollout_promote=true",
