@@ -20,7 +20,8 @@ def sites_from_inventory(groups, hostvars):
         name = hv.get("gpufleet_site") or host
         sites.append({"name": name, "host": host, "wave": hv.get("gpufleet_rollout_wave"),
                       "gpu_product": (hv.get("gpufleet_gpu") or {}).get("product"),
-                      "runtime_class": hv.get("gpufleet_runtime_class")})
+                      "runtime_class": hv.get("gpufleet_runtime_class"),
+                      "prometheus_url": hv.get("gpufleet_prometheus_url")})
         fleet.append({"name": name, "kubeconfig": hv.get("gpufleet_kubeconfig"),
                       "context": hv.get("gpufleet_kube_context"), "ca_cert": hv.get("gpufleet_kube_ca_cert")})
     return sites, fleet

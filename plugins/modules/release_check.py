@@ -61,6 +61,11 @@ options:
           - The site's RuntimeClass for GPU pods (C(gpufleet_runtime_class)), used when the release names none;
             V(none) for no RuntimeClass.
         type: str
+      prometheus_url:
+        description:
+          - The site's Prometheus (C(gpufleet_prometheus_url)), which the release's Prometheus gate queries when
+            C(policy.prometheus.url) is not set; it must be https unless on loopback or C(policy.prometheus.allow_http).
+        type: str
   reports_dir:
     description:
       - Where the rollout writes its reports; returned as RV(reports_dir).
@@ -178,6 +183,7 @@ ARGUMENT_SPEC = {
         "wave": {"type": "int"},
         "gpu_product": {"type": "str"},
         "runtime_class": {"type": "str"},
+        "prometheus_url": {"type": "str"},
     }},
     "journal_dir": {"type": "path"},
     "reports_dir": {"type": "path"},

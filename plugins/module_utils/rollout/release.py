@@ -279,6 +279,13 @@ def _check_policy(c: _Collector, policy: Any, sites: Dict[str, Any]) -> Dict[str
             if "url" in prometheus:
                 _check_url(c, "policy.prometheus.url", prometheus["url"], prometheus.get("allow_http"),
                            "policy.prometheus.allow_http: true")
+            else:
+                # Each site's own Prometheus (gpufleet_prometheus_url): checked now, not at the canary's gate.
+                for name in sorted(sites):
+                    url = (sites[name] or {}).get("prometheus_url")
+                    if url:
+                        _check_url(c, "policy.prometheus (gpufleet_prometheus_url)", url, prometheus.get("allow_http"),
+                                   "policy.prometheus.allow_http: true", site=name)
             _check_prometheus_analysis(c, prometheus)
     _check_waves(c, policy, sites)
     normalized = dict(POLICY_DEFAULTS)

@@ -16,8 +16,10 @@ def test_sites_and_fleet_from_the_kube_api_hosts():
     }
     sites, fleet = sites_from_inventory(groups, hostvars)
     assert sites == [
-        {"name": "eu", "host": "api-eu", "wave": 1, "gpu_product": "H100", "runtime_class": "none"},
-        {"name": "api-us", "host": "api-us", "wave": 2, "gpu_product": None, "runtime_class": None},
+        {"name": "eu", "host": "api-eu", "wave": 1, "gpu_product": "H100", "runtime_class": "none",
+         "prometheus_url": None},
+        {"name": "api-us", "host": "api-us", "wave": 2, "gpu_product": None, "runtime_class": None,
+         "prometheus_url": None},
     ]
     assert fleet == [{"name": "eu", "kubeconfig": "/k/eu", "context": "eu", "ca_cert": "/ca/eu.pem"},
                      {"name": "api-us", "kubeconfig": "/k/us", "context": None, "ca_cert": None}]

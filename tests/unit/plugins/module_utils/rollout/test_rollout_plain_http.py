@@ -114,3 +114,13 @@ def test_prometheus_gate_with_the_opt_in_queries():
                              1e12, requester=answer)
     assert result["ok"] is True
     assert asked[0][0].startswith("http://prom.eu.example.com/api/v1/query?") and asked[0][1] is True
+
+
+def test_a_sites_plain_http_prometheus_is_refused_before_the_rollout_not_at_its_gate(load_release, sites):
+    sites["us"]["prometheus_url"] = "http://10.52.0.11:9090"
+    sites["eu"]["prometheus_url"] = "https://prometheus.eu.example.com"
+    found = problems(load_release, sites, prometheus={})
+    assert len(found) == 1 and found[0].startswith("policy.prometheus (gpufleet_prometheus_url), site us: ")
+    assert "policy.prometheus.allow_http: true" in found[0]
+    assert problems(load_release, sites, prometheus={"allow_http": True}) == []
+    assert problems(load_release, sites, prometheus={"url": "https://central.example.com"}) == []
