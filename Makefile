@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 PY := $(VENV)/bin/python
 
-.PHONY: setup lint sanity unit integration molecule test build lab lab-down demo validate
+.PHONY: setup lint sanity unit integration molecule mutation test build lab lab-down demo validate
 
 setup: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/setup-python.sh
@@ -30,6 +30,10 @@ integration: setup
 
 molecule: setup
 	scripts/molecule.sh
+
+# Mutation score of the core rules (docs/testing.md); separate from `test`: too slow for CI on 2 cores.
+mutation: setup
+	scripts/mutation.sh
 
 # integration and molecule run side by side (scripts/stages-together.sh): both mostly wait.
 test: lint sanity unit

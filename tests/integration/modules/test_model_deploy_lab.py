@@ -124,9 +124,9 @@ def test_too_many_gpus_fails_within_timeout_naming_site(lab, site, namespace):
     assert "Insufficient nvidia.com/gpu" in result["msg"] and site.name in result["msg"]
     assert result["diagnosis"]["reason"] == "InsufficientGPU"
     assert result["diagnosis"]["pods"][0]["events"], "the scheduler's event is returned"
-    assert result["elapsed"] <= 15 + 2
-    # ansible start-up included: still bounded by wait_timeout plus overhead, not hung.
-    assert elapsed < 15 + 30
+    # Bounded by wait_timeout, not hung; the slack is for a loaded CI host (molecule beside it on 2 cores).
+    assert result["elapsed"] <= 15 + 10
+    assert elapsed < 15 + 90  # ansible start-up included
 
 
 @pytest.mark.parametrize("image, reason, fragment", [

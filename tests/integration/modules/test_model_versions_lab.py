@@ -92,18 +92,23 @@ def test_fail_on_drift(lab, fleet):
 
 
 def test_rollout_in_progress_is_reported(lab, fleet):
+    # Its own Deployment: the fleet's shared ones stay as the other tests expect them, in any order.
     site = lab.sites[0]
-    client.AppsV1Api(lab.kube(site)).patch_namespaced_deployment(
-        "llm", fleet, {"spec": {"template": {"spec": {"containers": [
-            {"name": "model-server", "image": "registry.invalid/llm-broken:3"}]}}}})
+    deploy(site, fleet, "rolling", "2.0")
     try:
-        result = run_module("model_versions", args(lab, fleet))
-        row = next(r for r in result["models"] if r["site"] == site.name and r["name"] == "llm")
+        client.AppsV1Api(lab.kube(site)).patch_namespaced_deployment(
+            "rolling", fleet, {"spec": {"template": {"spec": {"containers": [
+                {"name": "model-server", "image": "registry.invalid/llm-broken:3"}]}}}})
+        doc = args(lab, fleet)
+        doc["sites"] = doc["sites"][:1]
+        doc["models"] = [{"name": "rolling", "namespace": fleet, "version": "2.0"}]
+        result = run_module("model_versions", doc)
+        row = next(r for r in result["models"] if r["site"] == site.name and r["name"] == "rolling")
         # Still labelled 2.0, so not drift, but neither in sync while the new pods never get Ready.
         assert row["rollout_in_progress"] is True and row["in_sync"] is False and row["drifted"] is False
         assert row["running_image"] == "registry.invalid/llm-broken:3"
     finally:
-        deploy(site, fleet, "llm", "2.0")
+        client.AppsV1Api(lab.kube(site)).delete_namespaced_deployment("rolling", fleet)
 
 
 def test_partitioned_site_is_unreachable_within_site_timeout(lab, fleet):
@@ -117,8 +122,10 @@ def test_partitioned_site_is_unreachable_within_site_timeout(lab, fleet):
         lab.fault(victim, "heal")
     assert result.get("failed") is not True, result
     assert [u["site"] for u in result["unreachable"]] == [victim.name]
-    assert result["elapsed"] < 3 + 1.0, "the partitioned site must not hold the others"
-    assert wall < 3 + 30
+    # Bounded by the site timeout, not by a TCP or read timeout (30 s and more) on the dropped link;
+    # the slack is for a loaded CI host (molecule beside it on 2 cores), the figures are in bench/.
+    assert result["elapsed"] < 3 + 10, "the partitioned site must not hold the others"
+    assert wall < 3 + 90
     assert result["per_site"][lab.sites[0].name]["reachable"] is True
     assert all(r["exists"] is None for r in result["models"] if r["site"] == victim.name)
 

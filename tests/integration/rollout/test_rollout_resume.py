@@ -1,6 +1,9 @@
 """Journal and resume: a site lost mid-rollout, and Ctrl-C, both finish on the next run."""
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 
 from rollout_lab import out
@@ -9,12 +12,20 @@ pytestmark = pytest.mark.lab
 
 
 def test_site_down_mid_rollout_halts_naming_it_and_rerun_completes(lab, rollout):
-    # The soak holds the canary in its gate long enough to take lab-us down before its turn, even
-    # on a loaded machine where `python -m lab fault` itself takes seconds.
-    release = rollout.release("1.0.0", soak_seconds=15)
+    release = rollout.release("1.0.0", soak_seconds=5)
     proc = rollout.start("rollout.yml", release)
+    # The canary's journal entry says it is in its gates: freeze the whole run there (its process
+    # group) while lab-us goes down, however long the fault takes, then let it go on. The journal,
+    # not a time window, says where the run stands.
     rollout.wait_for_journal(release, "lab-eu", {"deployed"})
-    lab.fault("lab-us", "down")
+    os.killpg(proc.pid, signal.SIGSTOP)
+    try:
+        frozen = rollout.journal(release)["sites"]
+        assert frozen["lab-eu"]["status"] == "deployed", frozen
+        assert frozen.get("lab-us", {}).get("status", "pending") == "pending", frozen
+        lab.fault("lab-us", "down")
+    finally:
+        os.killpg(proc.pid, signal.SIGCONT)
     assert proc.wait(timeout=600) != 0
     log = (rollout.tmp / "background.log").read_text()
     assert "at site lab-us" in log and "unreachable" in log

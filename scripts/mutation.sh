@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Mutation score of the core rules (make mutation; docs/testing.md): mutmut mutates the rule files
+# one small change at a time and runs their unit tests against each mutant. It works on a copy laid
+# out as ansible_collections/gpufleet/datacenter, so the tests import the mutated copy under the
+# collection's own module names, and the checkout is never touched. Prints killed / survived /
+# equivalent (tests/mutation/equivalent.txt: survivors that no test can kill, each with its reason)
+# and fails when fewer than MUTATION_MIN_SCORE % of the non-equivalent mutants are killed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+min_score=${MUTATION_MIN_SCORE:-90}
+work=$(mktemp -d)
+[ -n "${MUTATION_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT; echo "mutation: working in $work"
+dest=$work/ansible_collections/gpufleet/datacenter
+mkdir -p "$dest"
+git ls-files -z --cached --others --exclude-standard plugins tests | tar --null -T - -cf - | tar -C "$dest" -xf -
+
+rules=(
+  plugins/module_utils/site_plan.py
+  plugins/module_utils/rollout/release.py
+  plugins/module_utils/k8s/images.py
+  plugins/module_utils/k8s/apply.py
+  plugins/module_utils/k8s/versions.py
+  plugins/module_utils/rollout/capacity.py
+  plugins/module_utils/rollout/plan.py
+  plugins/module_utils/rollout/resume.py
+  plugins/module_utils/rollout/journal_store.py
+)
+unit=tests/unit/plugins
+tests=(
+  $unit/module_utils/test_site_plan.py $unit/module_utils/test_site_plan_overlap.py
+  $unit/module_utils/test_site_plan_properties.py $unit/module_utils/test_site_plan_summary.py
+  $unit/modules/test_site_plan_module.py
+  $unit/module_utils/rollout/test_rollout_release.py $unit/modules/test_release_check.py
+  $unit/module_utils/rollout/test_rollout_image_policy_path.py
+  $unit/module_utils/k8s/test_k8s_images.py $unit/module_utils/k8s/test_k8s_images_properties.py
+  $unit/module_utils/k8s/test_k8s_apply.py $unit/module_utils/k8s/test_k8s_apply_decision.py
+  $unit/module_utils/k8s/test_k8s_versions.py $unit/module_utils/k8s/test_k8s_readers.py
+  $unit/module_utils/rollout/test_rollout_capacity.py $unit/module_utils/rollout/test_rollout_capacity_products.py
+  $unit/module_utils/rollout/test_rollout_plan.py $unit/module_utils/rollout/test_rollout_properties.py
+  $unit/module_utils/rollout/test_rollout_resume.py
+  $unit/module_utils/rollout/test_rollout_journal_store.py $unit/module_utils/rollout/test_rollout_journal_durability.py
+)
+prefix=ansible_collections/gpufleet/datacenter
+toml_list() { local first=1; printf '['; for x in "$@"; do [ $first = 1 ] || printf ', '; printf '"%s/%s"' "$prefix" "$x"; first=0; done; printf ']'; }
+cat > "$work/pyproject.toml" <<TOML
+[tool.mutmut]
+source_paths = ["ansible_collections"]
+only_mutate = $(toml_list "${rules[@]}")
+pytest_add_cli_args_test_selection = $(toml_list "${tests[@]}")
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:randomly"]
+use_git_change_detection = false
+TOML
+
+cd "$work"
+start=$SECONDS
+"$repo/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-$(nproc)}" >"$work/run.log" 2>&1 || { tail -n 40 "$work/run.log"; exit 1; }
+"$repo/.venv/bin/mutmut" results --all true >"$work/results.txt" 2>&1 || true
+"$repo/.venv/bin/python" "$repo/tests/mutation/score.py" "$work/results.txt" "$repo/tests/mutation/equivalent.txt" \
+  "$min_score" "$((SECONDS - start))"

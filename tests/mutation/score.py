@@ -1,0 +1,69 @@
+"""Score of a `mutmut results --all true` listing: killed / survived / equivalent, per rule file and overall.
+
+    score.py RESULTS EQUIVALENT MIN_SCORE SECONDS
+
+EQUIVALENT lists, one per line, `<mutant name>  # why no test can tell it from the original`
+(docs/testing.md explains each). Exits 1 when fewer than MIN_SCORE % of the non-equivalent mutants
+are killed, and names every survivor that is not explained.
+"""
+from __future__ import annotations
+
+import sys
+from collections import Counter, defaultdict
+
+PREFIX = "ansible_collections.gpufleet.datacenter.plugins."
+KILLED = {"killed", "timeout", "caught by type check"}
+
+
+def module_of(name: str) -> str:
+    parts = name.split(".")
+    for i, part in enumerate(parts):
+        if part.startswith("x_") or part.startswith("x\u01c1"):
+            return ".".join(parts[:i])[len(PREFIX):]
+    return name
+
+
+def main(results_path: str, equivalent_path: str, min_score: float, seconds: int) -> int:
+    results = {}
+    for line in open(results_path, encoding="utf-8"):
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and name.startswith(PREFIX):
+            results[name] = status
+    equivalent = {}
+    for line in open(equivalent_path, encoding="utf-8"):
+        name, _hash, why = line.partition("#")
+        if name.strip():
+            equivalent[name.strip()] = why.strip()
+    if not results:
+        print("mutation: no results (did mutmut run?)")
+        return 1
+    per_module = defaultdict(Counter)
+    unexplained = []
+    for name, status in sorted(results.items()):
+        verdict = "killed" if status in KILLED else ("equivalent" if name in equivalent else "survived")
+        per_module[module_of(name)][verdict] += 1
+        if verdict == "survived":
+            unexplained.append("%s (%s)" % (name, status))
+    stale = sorted(n for n in equivalent if results.get(n) in KILLED or n not in results)
+    total = Counter()
+    print("%-36s %7s %9s %11s %6s" % ("rule file", "killed", "survived", "equivalent", "score"))
+    for module, counts in sorted(per_module.items()):
+        total.update(counts)
+        live = counts["killed"] + counts["survived"]
+        rate = 100.0 * counts["killed"] / live if live else 100.0
+        print("%-36s %7d %9d %11d %5.1f%%" % (module, counts["killed"], counts["survived"], counts["equivalent"], rate))
+    live = total["killed"] + total["survived"]
+    score = 100.0 * total["killed"] / live if live else 100.0
+    print("%-36s %7d %9d %11d %5.1f%%" % ("all", total["killed"], total["survived"], total["equivalent"], score))
+    print("mutation: %d mutants in %d s; killed %d, survived %d, equivalent %d; score %.1f%% of non-equivalent "
+          "(minimum %s%%)" % (len(results), seconds, total["killed"], total["survived"], total["equivalent"], score,
+                              min_score))
+    for name in unexplained:
+        print("survived: " + name)
+    for name in stale:
+        print("note: listed as equivalent but %s: %s" % ("killed now" if name in results else "no such mutant", name))
+    return 0 if score >= min_score else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])))
