@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 PY := $(VENV)/bin/python
 
-.PHONY: setup lint sanity unit integration molecule mutation test build lab lab-down demo validate
+.PHONY: setup lint sanity unit integration molecule core-matrix mutation test build lab lab-down demo validate
 
 setup: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/setup-python.sh
@@ -18,6 +18,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/setup-python.s
 lint: setup
 	ansible-lint --profile production
 	antsibull-changelog lint
+	antsibull-docs lint-collection-docs --plugin-docs .
 
 sanity: setup
 	scripts/sanity.sh
@@ -30,6 +31,10 @@ integration: setup
 
 molecule: setup
 	scripts/molecule.sh
+
+# unit tests on ansible-core 2.18-2.21, sanity on the newest line (venvs cached under .cache/)
+core-matrix: setup
+	scripts/core-matrix.sh
 
 # Mutation score of the core rules (docs/testing.md); separate from `test`: too slow for CI on 2 cores.
 mutation: setup

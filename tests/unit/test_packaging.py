@@ -3,6 +3,7 @@ declared dependencies, outside this repository, and runs from the installed copy
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -170,3 +171,20 @@ def test_execution_environment_definition_makes_a_build_context_offline(tmp_path
     assert "ansible-galaxy collection install" in containerfile
     requirements = yaml.safe_load((tmp_path / "context" / "_build" / "requirements.yml").read_text())
     assert [c["name"] for c in requirements["collections"]] == ["gpufleet.datacenter"]
+
+
+def test_requires_ansible_is_the_range_the_core_matrix_runs():
+    with open(os.path.join(ROOT, "scripts", "core-matrix.sh"), encoding="utf-8") as f:
+        script = f.read()
+    lines = re.search(r"^ALL_LINES=\(([^)]*)\)", script, re.M).group(1).split()
+    newest = re.search(r"^NEWEST=(\S+)", script, re.M).group(1)
+    assert newest == lines[-1]
+    major, minor = (int(p) for p in newest.split("."))
+    expected = ">=%s.0,<%d.%d.0" % (lines[0], major, minor + 1)
+    with open(os.path.join(ROOT, "meta", "runtime.yml"), encoding="utf-8") as f:
+        assert yaml.safe_load(f)["requires_ansible"] == expected
+    # Every line between the bounds is in the matrix.
+    assert lines == ["%d.%d" % (major, m) for m in range(int(lines[0].split(".")[1]), minor + 1)]
+    with open(os.path.join(ROOT, "execution-environment.yml"), encoding="utf-8") as f:
+        ee = yaml.safe_load(f)
+    assert ee["dependencies"]["ansible_core"]["package_pip"] == "ansible-core" + expected
