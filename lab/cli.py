@@ -4,10 +4,11 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
+import os
 import sys
 from pathlib import Path
 
-from lab import lifecycle
+from lab import lifecycle, monitoring
 from lab.config import load_config
 from lab.errors import LabError
 from lab.paths import state_dir
@@ -37,6 +38,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
     up = sub.add_parser("up", help="build if needed, start every site, write inventories/lab/")
     up.add_argument("--config", help="YAML/JSON with a sites: list (default: GPUFLEET_LAB_CONFIG or 3 sites)")
+    up.add_argument("--monitoring", action="store_true",
+                    help="also run kube-state-metrics and Prometheus per site and a fleet Prometheus "
+                         "(or GPUFLEET_LAB_MONITORING=1)")
     sub.add_parser("down", help="stop every lab process, remove tc qdisc, state and inventory")
     st = sub.add_parser("status", help="health, API address, nodes, free GPUs, measured RTT per site")
     st.add_argument("--json", action="store_true")
@@ -63,10 +67,12 @@ def main(argv: list[str] | None = None) -> int:
         _lock()
     try:
         if args.cmd == "up":
-            lifecycle.up(load_config(args.config))
+            cfg = lifecycle.up(load_config(args.config))
+            if args.monitoring or os.environ.get("GPUFLEET_LAB_MONITORING") == "1":
+                print(f"monitoring: fleet Prometheus {monitoring.up(cfg)['fleet_prometheus']}")
             print(render_status(lifecycle.status()))
         elif args.cmd == "down":
-            stopped = lifecycle.down()
+            stopped = monitoring.down() + lifecycle.down()
             print(f"stopped {len(stopped)} processes" + (f": {', '.join(stopped)}" if stopped else ""))
         elif args.cmd == "status":
             rows = lifecycle.status()

@@ -8,6 +8,7 @@ KUBERNETES = "v1.33.13"  # k8s.io/kubernetes; staging modules pinned to v0.33.13
 ETCD = "v3.5.21"  # the etcd version k8s.io/kubernetes v1.33.13 itself requires
 KWOK = "v0.7.0"  # built against Kubernetes 1.33 libraries
 TOXIPROXY = "v2.12.0"  # github.com/Shopify/toxiproxy/v2: the sites' WAN links (latency, partition)
+KUBE_STATE_METRICS = "v2.15.0"  # k8s.io/kube-state-metrics/v2: `up --monitoring` (lab/monitoring_build.py)
 
 KUBEBIN_DIR = Path(__file__).resolve().parent / "kubebin"
 # Names the multi-call binary answers to; each becomes a symlink in the cache bin dir.
