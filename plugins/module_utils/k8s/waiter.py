@@ -55,30 +55,10 @@ def deadline_exceeded(deployment: Dict[str, Any]) -> bool:
 def wait_for_rollout(client: Any, name: str, namespace: str, timeout: float, sleep: float = 1.0,
                      clock: Callable[[], float] = time.monotonic,
                      pause: Callable[[float], None] = time.sleep) -> Dict[str, Any]:
-    """Poll until complete; on timeout or ProgressDeadlineExceeded raise DeploymentStuck with the diagnosis.
-
-    Never sleeps past the deadline, so the caller's wait_timeout bounds the wall time.
-    """
-    deadline = clock() + timeout
-    ref = object_ref("Deployment", name, namespace)
-    # Start polling fast and slow down to `sleep`: most lab and small rollouts finish in a
-    # second or two, and a fixed 1s poll would add up to a second to each.
-    interval = min(sleep, FIRST_POLL)
-    while True:
-        deployment = client.get("Deployment", name, namespace)
-        if deployment is None:
-            raise DeploymentStuck("roll out", ref, client.site, "the Deployment disappeared while waiting")
-        state = rollout_state(deployment)
-        if state["complete"]:
-            return state
-        remaining = deadline - clock()
-        if remaining <= 0 or (state["observed"] and deadline_exceeded(deployment)):
-            diagnosis = collect(client, deployment)
-            waited = "did not complete within %ss" % timeout if remaining <= 0 else "stopped progressing"
-            raise DeploymentStuck("roll out", ref, client.site, "%s: %s" % (waited, diagnosis["message"]),
-                                  result={"rollout": state, "diagnosis": diagnosis})
-        pause(min(interval, remaining))
-        interval = min(sleep, interval * POLL_GROWTH)
+    """model_deploy's wait for one Deployment: the rollout's wait (wait_for_all) with the task's
+    wait_timeout as its deadline. Never sleeps past the deadline."""
+    return wait_for_all(client, [(namespace, name)], clock() + timeout, sleep=sleep, clock=clock, pause=pause,
+                        late="did not complete within %ss" % timeout)[name]
 
 
 def progress_line(site: str, name: str, deployment: Optional[Dict[str, Any]], cause: str) -> str:
@@ -92,7 +72,8 @@ def progress_line(site: str, name: str, deployment: Optional[Dict[str, Any]], ca
 def wait_for_all(client: Any, refs: List[Tuple[str, str]], deadline: float, sleep: float = 1.0,
                  progress: Optional[Callable[[str], None]] = None, progress_every: float = 10.0,
                  clock: Callable[[], float] = time.monotonic,
-                 pause: Callable[[float], None] = time.sleep) -> Dict[str, Dict[str, Any]]:
+                 pause: Callable[[float], None] = time.sleep,
+                 late: str = "did not complete before the deadline") -> Dict[str, Dict[str, Any]]:
     """Wait for every (namespace, name) Deployment together; {name: state} once all are complete.
 
     A failed poll (a blip of the API server) is retried until the deadline: the deadline, not a
@@ -132,7 +113,7 @@ def wait_for_all(client: Any, refs: List[Tuple[str, str]], deadline: float, slee
         if now >= deadline:
             for namespace, name in pending:
                 if name in seen:
-                    raise _stuck(client, seen[name], "did not complete before the deadline", states[name], deadline)
+                    raise _stuck(client, seen[name], late, states[name], deadline)
             raise DeploymentStuck("roll out", object_ref("Deployment", pending[0][1], pending[0][0]), client.site,
                                   "no answer before the deadline: %s" % (last_error.cause if last_error else "?"))
         if progress is not None and now >= next_report:

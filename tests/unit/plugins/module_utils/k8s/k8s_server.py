@@ -147,6 +147,7 @@ class ApiServer:
         self.client.apply.side_effect = self.apply
         self.client.delete.side_effect = self.delete
         self.client.list.side_effect = self.list
+        self.client.bounded.side_effect = lambda _deadline: self.client  # one connection, any deadline
 
     def get(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[Dict[str, Any]]:
         return copy.deepcopy(self.objects.get((kind, name)))

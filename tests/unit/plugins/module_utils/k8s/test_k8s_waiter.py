@@ -25,6 +25,23 @@ class FakeClock:
         self.now += seconds
 
 
+def serving(client, deployments, others=None):
+    """The client lists Deployments as the API does (one LIST per namespace, the waiter's read):
+    each LIST answers the next of `deployments` (None: it is gone); other kinds from `others`."""
+    answers = iter(deployments)
+    last = [None]
+
+    def listing(kind, *_args, **_kwargs):
+        if kind != "Deployment":
+            return (others or {}).get(kind, [])
+        last[0] = next(answers, last[0])
+        return [last[0]] if last[0] is not None else []
+
+    client.list.side_effect = listing
+    client.bounded.return_value = client
+    return client
+
+
 def with_status(deployment, **status):
     d = copy.deepcopy(deployment)
     d["status"].update(status)
@@ -57,8 +74,7 @@ def test_rollout_state_scaled_to_zero_and_missing():
 def test_wait_returns_when_complete():
     done = load_fixture("deployment_llm.yaml")
     rolling = with_status(done, updatedReplicas=1, availableReplicas=1)
-    client = Mock(site="lab-a")
-    client.get.side_effect = [rolling] * 6 + [done]
+    client = serving(Mock(site="lab-a"), [rolling] * 6 + [done])
     clock = FakeClock()
     naps = []
 
@@ -73,10 +89,9 @@ def test_wait_returns_when_complete():
 
 def test_wait_times_out_with_diagnosis_and_site():
     case = load_fixture("diagnose/insufficient_gpu.yaml")
-    client = Mock(site="eu-west")
+    client = serving(Mock(site="eu-west"), [case["deployment"]], {
+        "ReplicaSet": case["replicasets"], "Pod": case["pods"], "Event": case["events"]})
     client.get.return_value = case["deployment"]
-    client.list.side_effect = lambda kind, *a, **k: {"ReplicaSet": case["replicasets"], "Pod": case["pods"],
-                                                     "Event": case["events"]}[kind]
     clock = FakeClock()
     with pytest.raises(DeploymentStuck) as err:
         wait_for_rollout(client, "llm", "serving", timeout=5, sleep=2, clock=clock, pause=clock.sleep)
@@ -90,9 +105,8 @@ def test_wait_times_out_with_diagnosis_and_site():
 
 def test_wait_stops_early_on_progress_deadline():
     case = load_fixture("diagnose/progress_deadline.yaml")
-    client = Mock(site="lab-a")
+    client = serving(Mock(site="lab-a"), [case["deployment"]])
     client.get.return_value = case["deployment"]
-    client.list.return_value = []
     clock = FakeClock()
     with pytest.raises(DeploymentStuck) as err:
         wait_for_rollout(client, "llm", "serving", timeout=600, clock=clock, pause=clock.sleep)
@@ -100,7 +114,6 @@ def test_wait_stops_early_on_progress_deadline():
 
 
 def test_wait_fails_when_deployment_disappears():
-    client = Mock(site="lab-a")
-    client.get.return_value = None
+    client = serving(Mock(site="lab-a"), [None])
     with pytest.raises(DeploymentStuck, match="disappeared"):
         wait_for_rollout(client, "llm", "serving", timeout=5)
