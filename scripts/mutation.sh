@@ -30,6 +30,7 @@ unit=tests/unit/plugins
 tests=(
   $unit/module_utils/test_site_plan.py $unit/module_utils/test_site_plan_overlap.py
   $unit/module_utils/test_site_plan_properties.py $unit/module_utils/test_site_plan_summary.py
+  $unit/module_utils/test_rule_edges.py
   $unit/modules/test_site_plan_module.py
   $unit/module_utils/rollout/test_rollout_release.py $unit/modules/test_release_check.py
   $unit/module_utils/rollout/test_rollout_image_policy_path.py
@@ -40,6 +41,12 @@ tests=(
   $unit/module_utils/rollout/test_rollout_plan.py $unit/module_utils/rollout/test_rollout_properties.py
   $unit/module_utils/rollout/test_rollout_resume.py
   $unit/module_utils/rollout/test_rollout_journal_store.py $unit/module_utils/rollout/test_rollout_journal_durability.py
+  # Tests of other units that exercise the rules on their way (the release's URL and Prometheus
+  # checks, the preflight's capacity, the site step's apply and resume, the filters' plan).
+  $unit/module_utils/rollout/test_rollout_plain_http.py $unit/module_utils/rollout/test_rollout_prometheus_gate.py
+  $unit/action/test_release_check_action.py $unit/action/test_site_plan_inventory.py $unit/filter/test_rollout_filters.py
+  $unit/module_utils/rollout/test_rollout_preflight.py $unit/module_utils/rollout/test_rollout_site.py
+  $unit/module_utils/k8s/test_k8s_runner.py $unit/module_utils/k8s/test_k8s_fleet.py $unit/modules/test_model_versions.py
 )
 prefix=ansible_collections/gpufleet/datacenter
 toml_list() { local first=1; printf '['; for x in "$@"; do [ $first = 1 ] || printf ', '; printf '"%s/%s"' "$prefix" "$x"; first=0; done; printf ']'; }
