@@ -9,14 +9,23 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from test_rollout_site import Clock, FakeApi, entry, journal, model, policy, step  # noqa: F401 (journal: fixture)
+from test_rollout_site import Clock, FakeApi, entry, model, policy, step
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import new_journal
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.leases import (
     LeaseHeld, Leases, claim, describe, holder_gone, lease_object, state)
 
 NOW = datetime(2026, 12, 1, 12, 0, 0, tzinfo=timezone.utc)
 A = "ctl-a:100:rel-a"
 B = "ctl-b:200:rel-b"
+
+
+@pytest.fixture
+def journal(tmp_path):
+    path = str(tmp_path / "journal" / "rel.json")
+    journal_store.update(path, lambda _current: new_journal("rel", "f" * 64, {}, "2026-12-01T00:00:00.000000Z"))
+    return path
 
 
 def live(holder, renewed_ago=0.0, duration=60):
@@ -133,7 +142,7 @@ def test_renewal_moves_the_expiry_and_a_taken_over_lease_is_reported_lost():
     assert mine.lost and "taken over" in mine.lost
 
 
-def test_the_site_step_holds_the_lease_while_it_runs_and_gives_it_back(journal):  # noqa: F811
+def test_the_site_step_holds_the_lease_while_it_runs_and_gives_it_back(journal):
     api, clock = FakeApi(), Clock()
     seen = []
     original_apply = api.apply
@@ -148,7 +157,7 @@ def test_the_site_step_holds_the_lease_while_it_runs_and_gives_it_back(journal):
     assert api.objects[("Lease", "gpufleet-model-chat")]["spec"]["holderIdentity"] is None
 
 
-def test_the_site_step_refused_by_a_held_lease_changes_nothing_and_leaves_the_journal(journal):  # noqa: F811
+def test_the_site_step_refused_by_a_held_lease_changes_nothing_and_leaves_the_journal(journal):
     api, clock = FakeApi(), Clock()
     other = Leases(api, "lab-eu", [model()], B, now=clock.now)
     other.acquire()
@@ -160,7 +169,7 @@ def test_the_site_step_refused_by_a_held_lease_changes_nothing_and_leaves_the_jo
     assert "lab-eu" not in (__import__("json").load(open(journal))["sites"])
 
 
-def test_a_takeover_is_written_in_the_journal(journal):  # noqa: F811
+def test_a_takeover_is_written_in_the_journal(journal):
     api, clock = FakeApi(), Clock()
     killed = Leases(api, "lab-eu", [model()], B, duration=15, now=clock.now)
     killed._acquire_one(model())
@@ -171,7 +180,7 @@ def test_a_takeover_is_written_in_the_journal(journal):  # noqa: F811
     assert len(notes) == 1 and "took over the lease of model chat from release rel-b" in notes[0]
 
 
-def test_a_step_whose_lease_was_taken_over_stops_without_rolling_back_or_writing(journal):  # noqa: F811
+def test_a_step_whose_lease_was_taken_over_stops_without_rolling_back_or_writing(journal):
     """A run presumed dead (its leases taken over) must not undo what the run that took over does."""
     api, clock = FakeApi(), Clock()
     the_step = step(api, clock, journal, [model()], policy(soak_seconds=30))
