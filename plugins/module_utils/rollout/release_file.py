@@ -47,33 +47,6 @@ if HAS_YAML:
             return super().construct_mapping(node, deep=deep)
 
 
-if HAS_YAML:
-    class DuplicateKey(yaml.YAMLError):
-        def __init__(self, key: Any, line: int, first_line: int):
-            super().__init__("line %d: duplicate key %r (first at line %d); YAML would keep only the last one"
-                             % (line, key, first_line))
-            self.line = line
-
-    class UniqueKeyLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
-        """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last silently,
-        so a second `replicas:` would win unseen). Keys merged in with `<<` may still be overridden."""
-
-        def construct_mapping(self, node, deep=False):
-            if isinstance(node, yaml.MappingNode):
-                first: Dict[Any, int] = {}
-                for key_node, _value in node.value:
-                    if key_node.tag == "tag:yaml.org,2002:merge":
-                        continue
-                    key = self.construct_object(key_node, deep=True)
-                    try:
-                        if key in first:
-                            raise DuplicateKey(key, key_node.start_mark.line + 1, first[key])
-                        first[key] = key_node.start_mark.line + 1
-                    except TypeError:  # unhashable: the base constructor names that error
-                        break
-            return super().construct_mapping(node, deep=deep)
-
-
 def load_yaml(path: str) -> Any:
     """The one reader of release files."""
     try:
