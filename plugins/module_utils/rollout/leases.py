@@ -24,6 +24,7 @@ from typing import Any, Callable, Dict, List, Optional
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError, K8sError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import MANAGED_BY
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import iso, parse_iso
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.run_lock import process_start
 
 DEFAULT_LEASE_SECONDS = 60
 PREFIX = "gpufleet-model-"
@@ -60,22 +61,12 @@ def lease_name(model: str) -> str:
     return PREFIX + model
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def holder_gone(holder: str, here: str = "") -> bool:
     """True when the holder ran on this controller and its process no longer exists."""
     parts = holder.split(":", 2)
     if len(parts) != 3 or parts[0] != (here or socket.gethostname()) or not parts[1].isdigit():
         return False
-    return not _alive(int(parts[1]))
+    return process_start(int(parts[1])) is None
 
 
 def state(lease: Optional[Dict[str, Any]], now: datetime) -> Dict[str, Any]:

@@ -27,14 +27,18 @@ def lock_path(journal: str) -> str:
 
 def process_start(pid: int) -> Optional[str]:
     """The process's start time in clock ticks (/proc/<pid>/stat field 22), telling a reused PID
-    from the holder; None when there is no such process."""
+    from the holder; None when there is no such process, or only its corpse: a killed process
+    whose parent is gone stays a zombie where init does not reap (containers), and it does nothing more."""
     try:
         with open("/proc/%d/stat" % pid, "r", encoding="utf-8") as handle:
             stat = handle.read()
     except OSError:
         return None
     # The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    return stat[stat.rindex(")") + 2:].split()[19]
+    fields = stat[stat.rindex(")") + 2:].split()
+    if fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
 
 
 def holder_alive(holder: Dict[str, Any], host: str) -> bool:

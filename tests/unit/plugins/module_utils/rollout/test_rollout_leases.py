@@ -5,6 +5,10 @@ the race between two runs is decided by the store, not by the test.
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -53,7 +57,6 @@ def test_a_holder_on_this_controller_whose_process_is_gone_is_taken_over_at_once
 def test_holder_gone_only_judges_holders_of_this_controller():
     assert holder_gone("here:999999999:r", here="here") is True
     assert holder_gone("elsewhere:999999999:r", here="here") is False
-    import os
     assert holder_gone("here:%d:r" % os.getpid(), here="here") is False
 
 
@@ -194,3 +197,13 @@ def test_a_step_whose_lease_was_taken_over_stops_without_rolling_back_or_writing
     assert result["status"] == "held" and "lease lost" in result["cause"]
     assert api.version() == "2.0.0"  # not rolled back
     assert entry(journal)["status"] == "deployed"  # the other run's entry from here on
+
+
+def test_a_zombie_holder_on_this_controller_is_gone():
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    proc.kill()
+    time.sleep(0.5)
+    try:
+        assert holder_gone("here:%d:rel" % proc.pid, here="here") is True
+    finally:
+        proc.wait()

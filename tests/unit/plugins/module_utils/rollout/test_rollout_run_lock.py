@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -76,3 +77,20 @@ def test_only_the_holder_gives_it_back(tmp_path, other_process):
 def test_process_start_reads_the_field_after_a_command_name_with_spaces():
     assert run_lock.process_start(os.getpid()) == run_lock.process_start(os.getpid())
     assert run_lock.process_start(2 ** 22 + 12345) is None
+
+
+def test_a_killed_process_not_yet_reaped_is_gone(tmp_path):
+    """Where init does not reap orphans (containers), a killed run's worker stays a zombie: it holds nothing."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    journal = str(tmp_path / "rel.json")
+    run_lock.acquire(journal, "rel", proc.pid, NOW)
+    proc.kill()
+    deadline = time.monotonic() + 10
+    while open("/proc/%d/stat" % proc.pid).read().rsplit(")", 1)[1].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    try:
+        assert run_lock.process_start(proc.pid) is None
+        assert "took over" in run_lock.acquire(journal, "rel", os.getpid(), NOW)
+    finally:
+        proc.wait()
