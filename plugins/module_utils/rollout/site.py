@@ -23,12 +23,11 @@ from typing import Any, Callable, Dict, List, Optional
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import redacted as env_redacted
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import resolve, unresolved
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.apply import apply_object
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
-    CONTAINER_NAME, build_namespace, selector_labels)
+    CONTAINER_NAME, selector_labels)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.fleet import live_deployments
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import snapshot
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import DeployRunner, object_summary
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import DeployRunner
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.waiter import wait_for_all
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import JournalError
@@ -314,16 +313,20 @@ class SiteStep:
         return None
 
     def ensure_namespaces(self, client: Any) -> None:
-        """The models' namespaces, created when the policy allows: the leases live there. One that is
-        missing without create_namespace fails the lease with its name (preflight says so first)."""
-        for namespace in sorted({m["namespace"] for m in self.models} - self.namespaces):
-            if client.get("Namespace", namespace) is None:
-                if not self.policy.get("create_namespace"):
-                    continue
-                result = apply_object(client, build_namespace(namespace), FIELD_MANAGER, False)
-                self.changed = self.changed or result.changed
-                self.objects.append(object_summary(result))
-            self.namespaces.add(namespace)
+        """The models' namespaces, checked or created (per policy) before the leases that live there:
+        model_deploy's own namespace step, once per namespace."""
+        timeout = float(self.policy["wait_timeout"])
+        first = {}
+        for model in self.models:
+            first.setdefault(model["namespace"], model)
+        for namespace, model in sorted(first.items()):
+            if namespace in self.namespaces:
+                continue
+            runner = DeployRunner(client, deploy_params(model, self.policy, timeout), False, clock=self.clock,
+                                  namespaces=self.namespaces)
+            runner.ensure_namespace()
+            self.changed = self.changed or runner.result["changed"]
+            self.objects.extend(runner.result["objects"])
 
     def _rollout(self, before: Dict[str, Any], preflight: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         started_at = iso(self.now())

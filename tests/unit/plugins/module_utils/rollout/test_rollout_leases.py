@@ -207,3 +207,15 @@ def test_a_zombie_holder_on_this_controller_is_gone():
         assert holder_gone("here:%d:rel" % proc.pid, here="here") is True
     finally:
         proc.wait()
+
+
+def test_the_leases_namespace_is_created_first_or_its_absence_named(journal):
+    api, clock = FakeApi(), Clock()
+    result = step(api, clock, journal, [model(namespace="fresh")], policy()).rollout({"chat": {"exists": False}})
+    assert result["status"] == "verified" and ("Namespace", "fresh") in api.objects
+    assert api.objects[("Lease", "gpufleet-model-chat")]["metadata"]["namespace"] == "fresh"
+    api = FakeApi()
+    result = step(api, clock, journal, [model(namespace="absent")], policy(create_namespace=False)).rollout(
+        {"chat": {"exists": False}})
+    assert result["status"] == "failed" and "namespace absent does not exist" in result["cause"]
+    assert ("Lease", "gpufleet-model-chat") not in api.objects and ("Deployment", "chat") not in api.objects
