@@ -86,6 +86,13 @@ def snapshot(container_env: Optional[List[Dict[str, Any]]]) -> Dict[str, Any]:
     return result
 
 
+def redacted_entries(container_env: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """A container's env list with each literal value replaced by its fingerprint, order and
+    valueFrom kept: what a printed diff may show (pure)."""
+    return [dict({k: v for k, v in item.items() if k != "value"}, **kept(item["value"])) if "value" in item else item
+            for item in container_env]
+
+
 def redacted(env: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     """A release's env mapping as kept (pure)."""
     return {name: kept(value) for name, value in (env or {}).items()}

@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, List, Optional, Set
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.apply import ApplyResult, apply_object
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import object_ref
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import kept as env_kept
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import redacted_entries
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError, PolicyError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
     MANAGED_BY, build_manifests, build_namespace)
@@ -60,8 +60,7 @@ def without_env_values(obj: Any) -> Any:
     result = copy.deepcopy(obj)
     for container in result["spec"]["template"]["spec"]["containers"]:
         if container.get("env"):
-            container["env"] = [dict({k: v for k, v in item.items() if k != "value"}, **env_kept(item["value"]))
-                                if "value" in item else item for item in container["env"]]
+            container["env"] = redacted_entries(container["env"])
     return result
 
 
