@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
-import signal
-import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -16,11 +14,9 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator, Tuple
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# One way to get a loopback port and to stop a server's session, shared with the model server tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "health"))
+from health_mlserver import free_port, stop  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -49,13 +45,7 @@ def running_prometheus(root: Path, config: str = "global:\n  scrape_interval: 60
                 time.sleep(0.3)
         yield url
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop(proc)
 
 
 def query(url: str, expr: str) -> Tuple[int, dict]:

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rollout"))
-from rollout_lab import Rollout  # noqa: E402
+from rollout_lab import prepared  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
@@ -23,11 +23,7 @@ BUNDLE = Path(sysconfig.get_paths()["purelib"]) / "ansible_collections"
 
 @pytest.fixture
 def rollout(lab, tmp_path):
-    r = Rollout(lab, tmp_path)
-    lab.restore()  # an earlier test's fault must not fail this one
-    r.wait_healthy()
-    yield r
-    r.cleanup()
+    yield from prepared(lab, tmp_path)
 
 
 def run(cmd, env, cwd, timeout=600):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rollout"))
-from rollout_lab import Rollout  # noqa: E402
+from rollout_lab import prepared  # noqa: E402
 
 from rbac_lab import Restricted  # noqa: E402
 
@@ -16,11 +16,7 @@ from rbac_lab import Restricted  # noqa: E402
 @pytest.fixture
 def rollout(lab, tmp_path):
     """This test's model, namespace and reports; namespaces removed afterwards."""
-    r = Rollout(lab, tmp_path)
-    lab.restore()  # an earlier test's fault must not fail this one
-    r.wait_healthy()
-    yield r
-    r.cleanup()
+    yield from prepared(lab, tmp_path)
 
 
 @pytest.fixture

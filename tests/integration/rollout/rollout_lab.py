@@ -14,7 +14,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import yaml
 from kubernetes import client
@@ -158,6 +158,17 @@ class Rollout:
             except ApiException as e:
                 if e.status != 404:
                     raise
+
+
+def prepared(lab, tmp_path: Path) -> Iterator[Rollout]:
+    """The body of every `rollout` fixture: this test's model, namespace and reports; faults healed
+    before and after, namespaces removed afterwards."""
+    r = Rollout(lab, tmp_path)
+    lab.restore()  # an earlier test's fault must not fail this one
+    r.wait_healthy()
+    yield r
+    lab.restore()
+    r.cleanup()
 
 
 def recap(output: str) -> Dict[str, Dict[str, int]]:
