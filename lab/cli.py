@@ -39,7 +39,8 @@ def parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="build if needed, start every site, write inventories/lab/")
     up.add_argument("--config", help="YAML/JSON with a sites: list (default: GPUFLEET_LAB_CONFIG or 3 sites)")
     up.add_argument("--monitoring", action="store_true",
-                    help="also run kube-state-metrics and Prometheus per site and a fleet Prometheus "
+                    help="also run kube-state-metrics and Prometheus per site, a fleet Prometheus, an "
+                         "Alertmanager and the controller's node exporter (rollout metrics) "
                          "(or GPUFLEET_LAB_MONITORING=1)")
     sub.add_parser("down", help="stop every lab process, remove tc qdisc, state and inventory")
     st = sub.add_parser("status", help="health, API address, nodes, free GPUs, measured RTT per site")

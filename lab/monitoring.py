@@ -1,8 +1,10 @@
 """The lab's monitoring (`python -m lab up --monitoring`): per site kube-state-metrics against the
 site's API server and a Prometheus scraping it, loading the collection's rules; a fleet Prometheus
-federating every site's. Each site's Prometheus is reached by the fleet through the site's WAN
-link (a second toxiproxy proxy with the site's latency). Processes start and stop by PID file like
-the control planes; `monitoring.json` beside lab.json tells tests where everything listens.
+federating every site's and sending its alerts to an Alertmanager; the controller's node exporter
+(textfile collector only) serving the rollout metrics file, scraped by the first site as a
+controller's site Prometheus would. Each site's Prometheus is reached by the fleet through the
+site's WAN link (a second toxiproxy proxy with the site's latency). Processes start and stop by PID
+file like the control planes; `monitoring.json` beside lab.json tells tests where everything listens.
 """
 from __future__ import annotations
 
@@ -26,12 +28,18 @@ RULES = REPO / "roles" / "prometheus" / "files" / "rules"
 KSM_PORT = 8080
 KSM_TELEMETRY_PORT = 8081
 PROMETHEUS_PORT = 9090
+ALERTMANAGER_PORT = 9093
+NODE_EXPORTER_PORT = 9100
 WAN_PROXY = "prometheus"
 # Short intervals and grace so a test sees an alert in seconds; production keeps the rule's own.
 SCRAPE_INTERVAL = "5s"
 DEFAULT_DRIFT_GRACE = "20s"
 DRIFT_ALERT = "GpufleetModelVersionDrift"
 COMPONENTS = ("kube-state-metrics", "prometheus")
+FLEET_COMPONENTS = ("prometheus", "alertmanager", "node-exporter")
+# Debian's packages (prometheus, prometheus-alertmanager, prometheus-node-exporter): binary -> package.
+BINARIES = {"prometheus": "prometheus", "prometheus-alertmanager": "prometheus-alertmanager",
+            "prometheus-node-exporter": "prometheus-node-exporter"}
 
 
 def ksm_address(site: SiteConfig) -> str:
@@ -44,6 +52,15 @@ def prometheus_address(site: SiteConfig) -> str:
 
 def fleet_address(cfg: LabConfig) -> str:
     return f"127.{cfg.sites[0].net}.0.31"
+
+
+def alertmanager_address(cfg: LabConfig) -> str:
+    return f"127.{cfg.sites[0].net}.0.32"
+
+
+def node_exporter_address(cfg: LabConfig) -> str:
+    """The controller's node exporter (where rollout.yml runs and writes its metrics file)."""
+    return f"127.{cfg.sites[0].net}.0.33"
 
 
 def fleet_dir() -> Path:
@@ -77,21 +94,56 @@ def lab_rules(dest: Path, grace: str) -> list[str]:
     return files
 
 
-def site_prometheus_config(site: SiteConfig, rule_files: list[str]) -> dict[str, Any]:
+def textfile_dir() -> Path:
+    """The controller's textfile collector directory: `rollout.yml -e rollout_metrics_dir=<it>`."""
+    return fleet_dir() / "textfile"
+
+
+def dcgm_targets_file(site_name: str) -> Path:
+    """file_sd targets of the site's dcgm-exporter job: empty in the lab (no GPU); a test may list
+    a server of recorded dcgm-exporter output there."""
+    return site_dir(site_name) / "monitoring" / "dcgm-targets.json"
+
+
+def _alerting(cfg: LabConfig) -> dict[str, Any]:
+    return {"alertmanagers": [{"static_configs": [{"targets": [f"{alertmanager_address(cfg)}:{ALERTMANAGER_PORT}"]}]}]}
+
+
+def site_prometheus_config(site: SiteConfig, rule_files: list[str], cfg: LabConfig | None = None) -> dict[str, Any]:
+    """`cfg` given: the site also sends its alerts to the lab's Alertmanager, and the first site
+    scrapes the controller's node exporter (its textfile collector holds the rollout metrics)."""
     labels = {"site": site.name, "region": site.region}
-    return {
+    jobs: list[dict[str, Any]] = [
+        {"job_name": "kube-state-metrics", "static_configs": [
+            {"targets": [f"{ksm_address(site)}:{KSM_PORT}"], "labels": labels}]},
+        {"job_name": "dcgm-exporter", "file_sd_configs": [{"files": [str(dcgm_targets_file(site.name))]}]}]
+    config: dict[str, Any] = {
         "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL,
                    "external_labels": labels},
         "rule_files": rule_files,
-        "scrape_configs": [{"job_name": "kube-state-metrics", "static_configs": [
-            {"targets": [f"{ksm_address(site)}:{KSM_PORT}"], "labels": labels}]}],
+        "scrape_configs": jobs,
     }
+    if cfg is not None:
+        config["alerting"] = _alerting(cfg)
+        if site.name == cfg.sites[0].name:
+            # No site target label: the rollout metrics carry their own `site` per series.
+            jobs.append({"job_name": "node", "static_configs": [
+                {"targets": [f"{node_exporter_address(cfg)}:{NODE_EXPORTER_PORT}"], "labels": {"instance": "controller"}}]})
+    return config
+
+
+def alertmanager_config() -> dict[str, Any]:
+    """One receiver without integrations: the lab shows alerts through the API, it notifies no one."""
+    return {"route": {"receiver": "lab", "group_by": ["alertname", "site", "model"],
+                      "group_wait": "1s", "group_interval": "5s", "repeat_interval": "1h"},
+            "receivers": [{"name": "lab"}]}
 
 
 def fleet_prometheus_config(cfg: LabConfig, rule_files: list[str]) -> dict[str, Any]:
     return {
         "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL,
                    "external_labels": {"site": "fleet"}},
+        "alerting": _alerting(cfg),
         "rule_files": rule_files,
         "scrape_configs": [{
             "job_name": "federate", "metrics_path": "/federate", "honor_labels": True,
@@ -129,7 +181,7 @@ def _wait_ready(url: str, pid_file: Path, log_file: Path, what: str, site: str |
 def _start(argv: list[str], d: Path, name: str, ready_url: str, site: str | None) -> bool:
     pid = procs.read_pid(_pid(d, name))
     if pid:
-        if name == "prometheus":
+        if name in ("prometheus", "alertmanager"):
             os.kill(pid, signal.SIGHUP)  # re-read the configuration and rules just written
         return False
     procs.start(argv, _pid(d, name), _log(d, name))
@@ -153,10 +205,12 @@ def up(cfg: LabConfig) -> dict[str, Any]:
     """Start whatever monitoring process is not running; write monitoring.json. Idempotent."""
     from lab.monitoring_build import ensure_kube_state_metrics
 
-    binary = shutil.which("prometheus")
-    if not binary:
-        raise lab_error("start the lab's monitoring", "the prometheus binary is not on PATH "
-                        "(apt-get install prometheus; scripts/integration.sh does)")
+    found = {name: shutil.which(name) for name in BINARIES}
+    missing = sorted(BINARIES[name] for name, path in found.items() if not path)
+    if missing:
+        raise lab_error("start the lab's monitoring", f"not on PATH: {', '.join(missing)} "
+                        f"(apt-get install {' '.join(missing)}; scripts/integration.sh does)")
+    binary = found["prometheus"]
     ksm = ensure_kube_state_metrics()
     grace = os.environ.get("GPUFLEET_LAB_DRIFT_GRACE", DEFAULT_DRIFT_GRACE)
     faults = state.load_faults()
@@ -174,13 +228,29 @@ def up(cfg: LabConfig) -> dict[str, Any]:
                   d, "kube-state-metrics", f"http://{ksm_address(site)}:{KSM_PORT}/healthz", site.name):
             started.append(f"{site.name}/kube-state-metrics")
         rules = lab_rules(d / "rules", grace)
-        (d / "prometheus.yml").write_text(yaml.safe_dump(site_prometheus_config(site, rules), sort_keys=False))
+        if not dcgm_targets_file(site.name).exists():
+            dcgm_targets_file(site.name).write_text("[]\n")
+        (d / "prometheus.yml").write_text(yaml.safe_dump(site_prometheus_config(site, rules, cfg), sort_keys=False))
         if _start(_prometheus_argv(binary, d, prometheus_address(site)), d, "prometheus",
                   f"http://{prometheus_address(site)}:{PROMETHEUS_PORT}/-/ready", site.name):
             started.append(f"{site.name}/prometheus")
         _wan_link(site, state.effective_rtt(site, faults))
     d = fleet_dir()
     d.mkdir(parents=True, exist_ok=True)
+    textfile_dir().mkdir(exist_ok=True)
+    # The fleet Prometheus's Alertmanager first, so its first alerts find it.
+    (d / "alertmanager.yml").write_text(yaml.safe_dump(alertmanager_config(), sort_keys=False))
+    am = f"{alertmanager_address(cfg)}:{ALERTMANAGER_PORT}"
+    if _start([found["prometheus-alertmanager"], f"--config.file={d / 'alertmanager.yml'}",
+               f"--storage.path={d / 'alertmanager-data'}", f"--web.listen-address={am}",
+               "--cluster.listen-address=", "--log.level=warn"],
+              d, "alertmanager", f"http://{am}/-/ready", None):
+        started.append("fleet/alertmanager")
+    ne = f"{node_exporter_address(cfg)}:{NODE_EXPORTER_PORT}"
+    if _start([found["prometheus-node-exporter"], f"--web.listen-address={ne}", "--collector.disable-defaults",
+               "--collector.textfile", f"--collector.textfile.directory={textfile_dir()}", "--log.level=warn"],
+              d, "node-exporter", f"http://{ne}/metrics", None):
+        started.append("fleet/node-exporter")
     rules = lab_rules(d / "rules", grace)
     (d / "prometheus.yml").write_text(yaml.safe_dump(fleet_prometheus_config(cfg, rules), sort_keys=False))
     if _start(_prometheus_argv(binary, d, fleet_address(cfg)), d, "prometheus",
@@ -188,10 +258,14 @@ def up(cfg: LabConfig) -> dict[str, Any]:
         started.append("fleet/prometheus")
     doc = {
         "fleet_prometheus": f"http://{fleet_address(cfg)}:{PROMETHEUS_PORT}",
+        "alertmanager": f"http://{am}",
+        "node_exporter": f"http://{ne}",
+        "rollout_metrics_dir": str(textfile_dir()),
         "drift_grace": grace, "scrape_interval": SCRAPE_INTERVAL,
         "sites": {s.name: {"prometheus": f"http://{prometheus_address(s)}:{PROMETHEUS_PORT}",
                            "prometheus_wan": f"http://{s.address}:{PROMETHEUS_PORT}",
-                           "kube_state_metrics": f"http://{ksm_address(s)}:{KSM_PORT}"} for s in cfg.sites},
+                           "kube_state_metrics": f"http://{ksm_address(s)}:{KSM_PORT}",
+                           "dcgm_targets": str(dcgm_targets_file(s.name))} for s in cfg.sites},
     }
     monitoring_json().parent.mkdir(parents=True, exist_ok=True)
     monitoring_json().write_text(json.dumps(doc, indent=2) + "\n")
@@ -202,8 +276,9 @@ def up(cfg: LabConfig) -> dict[str, Any]:
 def down() -> list[str]:
     """Stop every monitoring process the lab recorded (before the sites' state goes)."""
     stopped = []
-    if procs.stop(_pid(fleet_dir(), "prometheus")):
-        stopped.append("fleet/prometheus")
+    for component in FLEET_COMPONENTS:
+        if procs.stop(_pid(fleet_dir(), component)):
+            stopped.append(f"fleet/{component}")
     sites_root = state_dir() / "sites"
     for name in sorted(p.name for p in sites_root.iterdir()) if sites_root.is_dir() else []:
         for component in COMPONENTS:

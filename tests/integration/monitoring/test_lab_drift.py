@@ -1,8 +1,9 @@
 """On the lab with monitoring: one site's model changed by hand makes the fleet Prometheus fire
 GpufleetModelVersionDrift naming that site, model and version, after the (lab's short) grace period;
-putting the version back clears it. Real kube-state-metrics on each site's API server, real site
+the fleet sends it to the lab's Alertmanager, whose v2 API lists it with site and model; putting
+the version back clears it. Real kube-state-metrics on each site's API server, real site
 Prometheus servers evaluating the collection's rules, a real fleet Prometheus federating them
-through each site's WAN link."""
+through each site's WAN link, a real Alertmanager (Debian's package)."""
 from __future__ import annotations
 
 import json
@@ -38,6 +39,12 @@ def wait_for(what: str, fn, timeout: float = TIMEOUT):
             return last
         time.sleep(2)
     raise AssertionError("%s: not within %ss (last answer %r)" % (what, timeout, last))
+
+
+def alertmanager_alerts(url: str, model: str) -> list:
+    """Active alerts about `model` as the Alertmanager's v2 API lists them."""
+    with urllib.request.urlopen(url + "/api/v2/alerts?active=true", timeout=10) as answer:
+        return [a for a in json.loads(answer.read()) if a["labels"].get("model") == model]
 
 
 def series(url: str, expr: str) -> list:
@@ -89,6 +96,12 @@ def test_a_version_changed_by_hand_fires_the_drift_alert_on_the_fleet(lab, lab_m
     assert all("1.0.0 at %s" % name in description for name in others), description
     print("drift alert firing %.0fs after the change (grace %s, scrape %s)"
           % (waited, lab_monitoring["drift_grace"], lab_monitoring["scrape_interval"]))
+
+    received = wait_for("the drift alert at the Alertmanager",
+                        lambda: alertmanager_alerts(lab_monitoring["alertmanager"], model))
+    assert [(a["labels"]["alertname"], a["labels"]["site"], a["labels"]["model"], a["labels"]["version"],
+             a["status"]["state"]) for a in received] == [("GpufleetModelVersionDrift", odd.name, model, "1.1.0", "active")]
+    assert received[0]["annotations"]["description"] == description
 
     client.AppsV1Api(lab.kube(odd)).patch_namespaced_deployment(
         model, model, {"metadata": {"labels": {"app.kubernetes.io/version": "1.0.0"}}})

@@ -1,6 +1,7 @@
 """The lab's monitoring configuration (lab/monitoring.py), checked by promtool without a lab: the
 site and fleet Prometheus configs are valid with the collection's rules, the fleet federates every
-site through its WAN address, and only the drift alert's grace period differs from the shipped rules."""
+site through its WAN address, the Alertmanager config passes amtool, every Prometheus sends its
+alerts there, and only the drift alert's grace period differs from the shipped rules."""
 from __future__ import annotations
 
 import shutil
@@ -10,6 +11,12 @@ import yaml
 
 from lab import monitoring
 from lab.config import default_config
+
+
+def amtool_check_config(path):
+    binary = shutil.which("amtool")
+    assert binary, "amtool is not installed (scripts/integration.sh installs Debian's prometheus-alertmanager)"
+    return subprocess.run([binary, "check-config", str(path)], capture_output=True, text=True, check=False)
 
 
 def promtool_check_config(path):
@@ -24,7 +31,8 @@ def test_site_and_fleet_configs_pass_promtool(tmp_path):
     site = cfg.sites[0]
     (tmp_path / "site.yml").write_text(yaml.safe_dump(monitoring.site_prometheus_config(site, rules)))
     (tmp_path / "fleet.yml").write_text(yaml.safe_dump(monitoring.fleet_prometheus_config(cfg, rules)))
-    for name in ("site.yml", "fleet.yml"):
+    (tmp_path / "first-site.yml").write_text(yaml.safe_dump(monitoring.site_prometheus_config(site, rules, cfg)))
+    for name in ("site.yml", "fleet.yml", "first-site.yml"):
         res = promtool_check_config(tmp_path / name)
         assert res.returncode == 0, res.stdout + res.stderr
         assert "SUCCESS" in res.stdout + res.stderr
@@ -51,3 +59,24 @@ def test_only_the_drift_grace_is_changed(tmp_path):
                     assert (rule["for"], lab_rule["for"]) == ("30m", "20s")
                     lab_rule["for"] = rule["for"]
                 assert lab_rule == rule
+
+
+def test_the_alertmanager_config_passes_amtool(tmp_path):
+    (tmp_path / "alertmanager.yml").write_text(yaml.safe_dump(monitoring.alertmanager_config()))
+    res = amtool_check_config(tmp_path / "alertmanager.yml")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "SUCCESS" in res.stdout + res.stderr
+
+
+def test_every_prometheus_alerts_to_the_alertmanager_and_the_first_site_scrapes_the_controller():
+    cfg = default_config()
+    am = ["127.%d.0.32:9093" % cfg.sites[0].net]
+    configs = [monitoring.fleet_prometheus_config(cfg, [])] + [
+        monitoring.site_prometheus_config(s, [], cfg) for s in cfg.sites]
+    assert [c["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] for c in configs] == [am] * len(configs)
+    node_jobs = [[j for j in monitoring.site_prometheus_config(s, [], cfg)["scrape_configs"] if j["job_name"] == "node"]
+                 for s in cfg.sites]
+    assert [len(jobs) for jobs in node_jobs] == [1] + [0] * (len(cfg.sites) - 1)
+    # The rollout metrics keep their own per-series site label: the target adds none.
+    assert node_jobs[0][0]["static_configs"] == [{"targets": ["127.%d.0.33:9100" % cfg.sites[0].net],
+                                                  "labels": {"instance": "controller"}}]
