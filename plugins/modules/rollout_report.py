@@ -62,6 +62,13 @@ options:
         C(gpufleet_rollout_<release>.prom) in this directory, the node exporter's textfile collector
         directory. Not written in check mode. Needs the C(prometheus-client) Python library.
     type: path
+  report_files:
+    description:
+      - Write C(report.json) and C(report.md) and give the release's run lock back, as at the end of a rollout.
+      - V(false) builds the report without writing its files and leaves the run lock alone, so that a read-only
+        playbook (C(status.yml), C(verify.yml)) writes only the O(metrics_dir) file.
+    type: bool
+    default: true
 """
 
 EXAMPLES = r"""
@@ -104,7 +111,7 @@ summary:
   type: str
   sample: "Rollout of release chat-2026-11 failed. Sites now:\n  eu-west: chat-llm=2.0.0 (journal: rolled_back)"
 files:
-  description: The report files.
+  description: The report files (none when O(report_files=false)).
   returned: success
   type: list
   elements: str
@@ -134,13 +141,18 @@ ARGUMENT_SPEC = {
     "desired": {"type": "list", "elements": "dict"},
     "commands": {"type": "dict"},
     "metrics_dir": {"type": "path"},
+    "report_files": {"type": "bool", "default": True},
 }
 
 
 def execute(params, check_mode=False, diff=False):
     """(result, error message or None): the action plugin and main() share this."""
+    report_files = params.get("report_files", True)
+    # Without report files the module only reads (status.yml, verify.yml): the report is built as in
+    # check mode, and the run lock, held by a rollout that may be running now, is not its to give back.
+    read_only = check_mode or not report_files
     try:
-        written = write_report(params["journal"], params["dest"], params["sites"], check_mode, params["desired"],
+        written = write_report(params["journal"], params["dest"], params["sites"], read_only, params["desired"],
                                params["commands"])
         metrics_file = None
         if params.get("metrics_dir") and not check_mode:
@@ -148,13 +160,13 @@ def execute(params, check_mode=False, diff=False):
     except RolloutError as e:
         return {}, str(e)
     finally:
-        if not check_mode:
+        if not read_only:
             # The end of the run: the release's run lock (rollout_journal run_lock) goes back.
             run_lock.release_lock(params["journal"], os.getppid())
     report = written["report"]
-    return {"changed": bool(written["changed_files"]), "report": report, "status": report["status"],
-            "table": table(report), "summary": failure_summary(report), "files": written["files"],
-            "metrics_file": metrics_file}, None
+    return {"changed": bool(written["changed_files"]) if report_files else False, "report": report,
+            "status": report["status"], "table": table(report), "summary": failure_summary(report),
+            "files": written["files"] if report_files else [], "metrics_file": metrics_file}, None
 
 
 def main() -> None:

@@ -1,9 +1,10 @@
 """rollout_report's metrics_dir: the report also lands as a textfile-collector file, never in check mode."""
 import json
+import os
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store, run_lock
 from ansible_collections.gpufleet.datacenter.plugins.modules import rollout_report
 
 JOURNAL = {
@@ -58,3 +59,36 @@ def test_an_unwritable_metrics_dir_fails_the_step_naming_the_release(tmp_path):
     (tmp_path / "blocker").write_text("")
     result, error = rollout_report.execute(params(tmp_path, metrics_dir=str(tmp_path / "blocker" / "textfile")))
     assert result == {} and error.startswith("Failed to write rollout metrics") and "for release r1" in error
+
+
+def samples_of(path):
+    with open(path, encoding="utf-8") as handle:
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for f in text_string_to_metric_families(handle.read()) for s in f.samples}
+
+
+def test_report_files_false_writes_only_the_metrics_and_keeps_the_run_lock(tmp_path):
+    # status.yml and verify.yml: the metrics file, no report, and a rollout's run lock left to it.
+    base = params(tmp_path, metrics_dir=str(tmp_path / "textfile"), report_files=False)
+    assert run_lock.acquire(base["journal"], "r1", os.getppid(), "t") is None
+    result, error = rollout_report.execute(base)
+    assert error is None and result["changed"] is False and result["files"] == []
+    assert not (tmp_path / "reports").exists()
+    assert os.path.exists(run_lock.lock_path(base["journal"]))
+    samples = samples_of(result["metrics_file"])
+    assert samples[("gpufleet_rollout_desired_version_info",
+                    (("model", "m"), ("release", "r1"), ("site", "us"), ("version", "2")))] == 1.0
+    assert samples[("gpufleet_rollout_running_version_info",
+                    (("model", "m"), ("release", "r1"), ("site", "us"), ("version", "1")))] == 1.0
+    assert samples[("gpufleet_rollout_site_status", (("release", "r1"), ("site", "eu"), ("status", "verified")))] == 1.0
+    # The same report the rollout writes: with report files the lock goes back, as at a rollout's end.
+    result, error = rollout_report.execute(params(tmp_path, metrics_dir=str(tmp_path / "textfile2")))
+    assert error is None and result["files"] and not os.path.exists(run_lock.lock_path(base["journal"]))
+    assert samples_of(result["metrics_file"]).keys() == samples.keys()
+
+
+def test_report_files_false_in_check_mode_writes_nothing(tmp_path):
+    result, error = rollout_report.execute(params(tmp_path, metrics_dir=str(tmp_path / "textfile"), report_files=False),
+                                           check_mode=True)
+    assert error is None and result["metrics_file"] is None and result["status"] == "in_progress"
+    assert not (tmp_path / "textfile").exists() and not (tmp_path / "reports").exists()
