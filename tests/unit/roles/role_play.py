@@ -67,8 +67,10 @@ class PlayResult:
         return [r.get("msg", "") for _name, r in self.tasks if r.get("failed")]
 
 
-def run_tasks(tmp_path, tasks, facts, extra_vars=None, check=True):
-    """Run tasks (a list of task dicts) on localhost with these facts; returns a PlayResult."""
+def run_tasks(tmp_path, tasks, facts, extra_vars=None, check=True, inventory=None):
+    """Run tasks (a list of task dicts) on localhost with these facts; returns a PlayResult.
+
+    inventory: an inventory file whose other hosts and groups the role reads (localhost alone without)."""
     play = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(play, sort_keys=False))
@@ -77,9 +79,13 @@ def run_tasks(tmp_path, tasks, facts, extra_vars=None, check=True):
     extra["ansible_python_interpreter"] = sys.executable
     extra_file = tmp_path / "extra.json"
     extra_file.write_text(json.dumps(extra))
+    # ansible-core 2.21 leaves `invocation` (the arguments a task ran with) out of task results unless
+    # asked (INJECT_INVOCATION, default false); the tests read a task's arguments there on every
+    # line, and the older lines, which always report it, ignore the variable.
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"))
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
+               ANSIBLE_INJECT_INVOCATION="true")
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory or "localhost,"),
            str(playbook), "-e", "@" + str(extra_file)]
     if check:
         cmd += ["--check", "--diff"]
