@@ -81,3 +81,87 @@ def test_model_errors():
               {"name": "b", "namespace": "n", "image": "x:1"}]
     assert model_errors(models) == ["models[0] (n/a) needs version or image", "models[2] (n/b) is listed twice"]
     assert model_errors(copy.deepcopy(models[1:2])) == []
+
+
+def test_observe_builds_the_whole_row():
+    model = {"name": "llm", "namespace": "serving", "version": "1.0", "image": IMAGE}
+    assert observe("lab-a", model, deployment()) == {
+        "site": "lab-a", "name": "llm", "namespace": "serving", "exists": True, "desired_version": "1.0",
+        "running_version": "1.0", "desired_image": IMAGE, "running_image": IMAGE, "replicas": 2,
+        "ready_replicas": 2, "updated_replicas": 2, "available_replicas": 2, "revision": 2,
+        "rollout_in_progress": False, "drift_reasons": [], "drifted": False, "degraded": False, "in_sync": True}
+    missing = observe("lab-b", model, None)
+    assert (missing["degraded"], missing["in_sync"], missing["rollout_in_progress"]) == (False, False, False)
+
+
+def test_a_desired_version_is_compared_as_text_and_a_missing_one_is_named():
+    d = deployment()
+    assert observe("lab-a", {"name": "llm", "namespace": "serving", "version": 1.0}, d)["drift_reasons"] == []
+    del d["metadata"]["labels"]["app.kubernetes.io/version"]
+    d["metadata"].get("annotations", {}).pop("app.kubernetes.io/version", None)
+    row = observe("lab-a", {"name": "llm", "namespace": "serving", "version": "1.0"}, d)
+    assert row["drift_reasons"] == ["version (none), want 1.0"]
+    assert observe("lab-a", {"name": "llm", "namespace": "serving"}, d)["drift_reasons"] == []
+
+
+def test_no_running_image_is_named():
+    d = deployment()
+    d["spec"]["template"]["spec"]["containers"] = []
+    row = observe("lab-a", {"name": "llm", "namespace": "serving", "image": IMAGE}, d)
+    assert row["drift_reasons"] == ["image (none), want %s" % IMAGE]
+    assert observe("lab-a", {"name": "llm", "namespace": "serving", "image": ""}, d)["drift_reasons"] == []
+
+
+def test_a_site_with_fewer_ready_replicas_than_wanted_is_degraded_only_then():
+    model = {"name": "llm", "namespace": "serving", "version": "1.0"}
+    assert observe("lab-a", model, deployment(readyReplicas=1))["degraded"] is True
+    assert observe("lab-a", model, deployment(readyReplicas=2))["degraded"] is False
+    assert observe("lab-a", model, deployment(readyReplicas=3))["degraded"] is False
+
+
+def test_unreachable_rows_say_nothing_is_known():
+    models = [{"name": "llm", "namespace": "serving", "version": "1", "image": IMAGE}, {"name": "emb", "namespace": "x"}]
+    assert unreachable_rows("lab-c", models) == [
+        {"site": "lab-c", "name": "llm", "namespace": "serving", "exists": None, "desired_version": "1",
+         "running_version": None, "desired_image": IMAGE, "running_image": None, "replicas": None,
+         "ready_replicas": None, "updated_replicas": None, "available_replicas": None, "revision": None,
+         "rollout_in_progress": None, "drift_reasons": [], "drifted": False, "degraded": None, "in_sync": None},
+        {"site": "lab-c", "name": "emb", "namespace": "x", "exists": None, "desired_version": None,
+         "running_version": None, "desired_image": None, "running_image": None, "replicas": None,
+         "ready_replicas": None, "updated_replicas": None, "available_replicas": None, "revision": None,
+         "rollout_in_progress": None, "drift_reasons": [], "drifted": False, "degraded": None, "in_sync": None},
+    ]
+
+
+def row(name, drifted=False, rolling=False, degraded=False, exists=True):
+    return {"site": "s", "namespace": "n", "name": name, "exists": exists, "drifted": drifted,
+            "drift_reasons": ["version 1, want 2"] if drifted else [], "rollout_in_progress": rolling,
+            "degraded": degraded, "in_sync": exists and not (drifted or rolling or degraded)}
+
+
+def test_summary_counts_each_row_once_by_its_worst_state():
+    rows = [row("ok"), row("d", drifted=True, rolling=True, degraded=True), row("r", rolling=True, degraded=True),
+            row("g", degraded=True), row("u", exists=None)]
+    assert summarize(["s", "t"], [{}] * 5, rows, []) == (
+        "2 site(s) x 5 model(s): 1 in sync, 1 drifted, 1 rolling out, 1 degraded, 0 site(s) unreachable; "
+        "drift: s/n/d (version 1, want 2)")
+    assert summarize(["s"], [{}], [row("ok")], []) == (
+        "1 site(s) x 1 model(s): 1 in sync, 0 drifted, 0 rolling out, 0 degraded, 0 site(s) unreachable")
+
+
+def test_summary_names_every_unreachable_site_and_the_first_five_drifted():
+    five = [row("m%d" % i, drifted=True) for i in range(5)]
+    unreachable = [{"site": "lab-c", "error": "x"}, {"site": "lab-d", "error": "y"}]
+    text = summarize(["s"], [{}] * 6, five, unreachable)
+    assert text == ("1 site(s) x 6 model(s): 0 in sync, 5 drifted, 0 rolling out, 0 degraded, 2 site(s) unreachable "
+                    "(lab-c, lab-d); drift: " + ", ".join("s/n/m%d (version 1, want 2)" % i for i in range(5)))
+    text = summarize(["s"], [{}] * 6, five + [row("m5", drifted=True)], [])
+    assert text.endswith(", ".join("s/n/m%d (version 1, want 2)" % i for i in range(5)) + " ...")
+    assert "6 drifted" in text and "m5" not in text
+
+
+def test_model_errors_name_each_problem_with_its_index():
+    assert model_errors([{"name": "a", "namespace": "n", "image": ""}, {"name": "b", "version": 0},
+                         {"name": "b", "version": "1"}, {"name": "a", "namespace": "n", "version": "1"}]) == [
+        "models[0] (n/a) needs version or image", "models[2] (None/b) is listed twice",
+        "models[3] (n/a) is listed twice"]

@@ -52,3 +52,55 @@ def test_missing_gpu_product_is_named():
     [problem] = capacity_problems("apac", [{"model": "m", "product": "B200", "requested": 1, "held": 0,
                                             "detail": ""}], {"L40S": {"allocatable": 8, "free": 8}})
     assert "site apac has no schedulable node with GPU product B200" in problem and "L40S" in problem
+
+
+def test_pod_gpus_prefers_requests_and_reads_bad_quantities_as_none():
+    p = pod("n1", 4)
+    p["spec"]["containers"][0]["resources"]["requests"] = {"nvidia.com/gpu": "1"}
+    p["spec"]["containers"].append({"resources": {"limits": {"nvidia.com/gpu": 2}}})
+    p["spec"]["containers"].append({"resources": {"limits": {"nvidia.com/gpu": "lots"}}})
+    p["spec"]["containers"].append({"name": "sidecar"})
+    assert pod_gpus(p) == 3
+    p["spec"]["initContainers"] = [{"resources": {"limits": {"nvidia.com/gpu": "2"}}},
+                                   {"resources": {"limits": {"nvidia.com/gpu": "5"}}}]
+    assert pod_gpus(p) == 5  # the largest init container, not their sum
+    assert pod_gpus({}) == 0 and pod_gpus({"spec": {"containers": [{"resources": {"limits": None}}]}}) == 0
+
+
+def test_free_by_product_groups_nodes_and_subtracts_only_pods_on_them():
+    nodes = [node("h1", "H100", 8), node("l1", "L40S", 4), node("l2", "L40S", 0), node("x", "H100", 8, True),
+             {"metadata": {"name": "bare"}, "status": {"allocatable": {"nvidia.com/gpu": "2"}}},
+             {"metadata": {"name": "cpu"}, "status": {}}]
+    pods = [pod("h1", 3), pod("l1", 1), pod("l1", 1, phase="Failed"), pod("l1", 1, phase="Pending"),
+            pod("x", 8), pod("cpu", 1), pod("bare", 2), pod("gone", 1)]
+    assert free_by_product(nodes, pods) == {"H100": {"allocatable": 8, "free": 5},
+                                            "L40S": {"allocatable": 4, "free": 2},
+                                            "unlabelled": {"allocatable": 2, "free": 0}}
+    assert free_by_product([], pods) == {}
+
+
+def test_capacity_problems_name_the_product_request_free_and_held():
+    totals = {"H100": {"allocatable": 16, "free": 4}, "L40S": {"allocatable": 8, "free": 1}}
+    needs = [{"model": "chat", "product": "H100", "requested": 6, "held": 1, "detail": "(2+1 replicas x 2 GPUs)"},
+             {"model": "embed", "product": "H100", "requested": 1, "held": 0, "detail": "(1 replica x 1 GPU)"},
+             {"model": "rank", "product": "L40S", "requested": 2, "held": 0, "detail": "(1+1 replicas x 1 GPU)"},
+             {"model": "any", "product": None, "requested": 5, "held": 0, "detail": "(5 replicas x 1 GPU)"},
+             {"model": "new", "product": "B200", "requested": 1, "held": 0, "detail": ""}]
+    assert capacity_problems("us", needs, totals) == [
+        "site us has no schedulable node with GPU product B200 (model new; the site has: H100, L40S)",
+        "site us has not enough nvidia.com/gpu of product H100: requested 7 (chat (2+1 replicas x 2 GPUs); "
+        "embed (1 replica x 1 GPU)), free 4 + 1 held by the models being replaced",
+        "site us has not enough nvidia.com/gpu of product L40S: requested 2 (rank (1+1 replicas x 1 GPU)), free 1",
+    ]
+    # no product asked for: every product's free GPUs count
+    assert capacity_problems("us", [dict(needs[3], requested=6)], totals) == [
+        "site us has not enough nvidia.com/gpu: requested 6 (any (5 replicas x 1 GPU)), free 5"]
+    assert capacity_problems("eu", [needs[4]], {}) == [
+        "site eu has no schedulable node with GPU product B200 (model new; the site has: no GPU nodes)"]
+
+
+def test_a_request_that_just_fits_is_approved():
+    totals = {"H100": {"allocatable": 16, "free": 4}}
+    exact = [{"model": "m", "product": "H100", "requested": 6, "held": 2, "detail": ""}]
+    assert capacity_problems("eu", exact, totals) == []
+    assert capacity_problems("eu", [dict(exact[0], requested=7)], totals) != []

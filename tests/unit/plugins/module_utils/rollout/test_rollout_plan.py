@@ -46,3 +46,42 @@ def test_upgrade_order_follows_the_rollout_site_order_and_never_mixes_sites_in_a
     assert plan["agent_serial"] == [2, 1, 1, 1]
     assert plan["gpu"] == ["eu-a2", "us-a1"]
     assert upgrade_order([], groups, 3) == {"servers": [], "agents": [], "agent_serial": [1], "gpu": []}
+
+
+def test_the_whole_plan_when_the_canary_is_alone_in_its_wave(sites):
+    assert plan_batches({"canary": "us"}, sites) == {
+        "canary": "us", "waves": [["eu"], ["us"], ["apac"]],
+        "batches": [{"label": "canary", "sites": ["us"]}, {"label": "wave 1", "sites": ["eu"]},
+                    {"label": "wave 3", "sites": ["apac"]}],
+        "hosts": ["api-us", "api-eu", "api-apac"], "serial": [1, 1, 1]}
+
+
+def test_release_waves_replace_sites_per_wave_and_the_inventory(sites):
+    plan = plan_batches({"waves": [("apac",), ["us", "eu"]], "sites_per_wave": 1}, sites)
+    assert plan["waves"] == [["apac"], ["us", "eu"]] and plan["canary"] == "apac"
+    assert [b["label"] for b in plan["batches"]] == ["canary", "wave 2"]
+    assert plan["hosts"] == ["api-apac", "api-us", "api-eu"] and plan["serial"] == [1, 2]
+
+
+def test_sites_per_wave_follows_the_inventory_order(sites):
+    sites["eu"]["wave"] = None  # no wave number sorts first
+    plan = plan_batches({"sites_per_wave": 1}, sites)
+    assert plan["waves"] == [["eu"], ["us"], ["apac"]]
+    sites["eu"]["wave"] = 5
+    assert plan_batches({"sites_per_wave": 2}, sites)["waves"] == [["us", "apac"], ["eu"]]
+
+
+def test_coverage_names_a_site_without_api_host_and_one_with_two():
+    from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan import coverage_problems
+    sites = [{"name": "eu", "host": "eu-api"}, {"name": "us", "host": "us-api-b"}, {"name": "us", "host": "us-api-a"},
+             {"name": "lab", "host": "lab-api"}]
+    fleet = {"eu": ["eu-api", "eu-gpu1"], "us": ["us-api-a", "us-api-b"], "apac": ["apac-gpu2", "apac-gpu1"],
+             "mars": []}
+    assert coverage_problems(sites, fleet) == [
+        "site apac: no host in the kube_api group (its hosts: apac-gpu1, apac-gpu2); exactly one host per site "
+        "stands for its Kubernetes API, without it the site is left out of every rollout",
+        "site mars: no host in the kube_api group (its hosts: none); exactly one host per site "
+        "stands for its Kubernetes API, without it the site is left out of every rollout",
+        "site us: 2 hosts in the kube_api group (us-api-a, us-api-b); exactly one host per site stands for "
+        "its Kubernetes API"]
+    assert coverage_problems(sites[:2], {"eu": ["eu-api"], "us": ["us-api-b"]}) == []
