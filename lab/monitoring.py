@@ -116,7 +116,8 @@ def site_prometheus_config(site: SiteConfig, rule_files: list[str], cfg: LabConf
     jobs: list[dict[str, Any]] = [
         {"job_name": "kube-state-metrics", "static_configs": [
             {"targets": [f"{ksm_address(site)}:{KSM_PORT}"], "labels": labels}]},
-        {"job_name": "dcgm-exporter", "file_sd_configs": [{"files": [str(dcgm_targets_file(site.name))]}]}]
+        {"job_name": "dcgm-exporter", "file_sd_configs": [{"files": [str(dcgm_targets_file(site.name))]}],
+         "relabel_configs": [{"target_label": k, "replacement": v} for k, v in labels.items()]}]
     config: dict[str, Any] = {
         "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL,
                    "external_labels": labels},

@@ -6,11 +6,18 @@
 #   scripts/integration.sh -k rollout -x        extra arguments go to pytest
 #   INTEGRATION_TESTS=tests/integration/lab scripts/integration.sh   a subset of the suite
 #   GPUFLEET_LAB_CONFIG=my-sites.yml scripts/integration.sh   another site layout
+#   STAGE_VENV=.cache/core-2.21 scripts/integration.sh   the lab and the tests on another venv's
+#                                            ansible-core (scripts/core-matrix.sh --venv 2.21)
 #
 # Exits with pytest's status; "no tests collected" (pytest exit 5) counts as a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PY:-.venv/bin/python}
+STAGE_VENV=${STAGE_VENV:-.venv}
+[ -x "$STAGE_VENV/bin/python" ] || { echo "integration.sh: no venv $STAGE_VENV" >&2; exit 2; }
+PY=${PY:-$STAGE_VENV/bin/python}
+# The tests call ansible-playbook beside their interpreter, and some through PATH.
+PATH=$(cd "$STAGE_VENV" && pwd)/bin:$PATH
+export PATH
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -21,11 +28,14 @@ teardown() {
 }
 trap teardown EXIT
 
-# The rollout's Prometheus gate is tested against a real Prometheus (Debian's package).
-if ! command -v prometheus >/dev/null 2>&1; then
-  log "installing prometheus (Debian package) for the Prometheus gate tests"
+# The rollout's Prometheus gate is tested against a real Prometheus (Debian's package); the lab's
+# monitoring (python -m lab up --monitoring) also runs Debian's Alertmanager and node exporter.
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v prometheus-alertmanager >/dev/null 2>&1 \
+    || ! command -v prometheus-node-exporter >/dev/null 2>&1; then
+  log "installing prometheus, prometheus-alertmanager, prometheus-node-exporter (Debian packages)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
+    prometheus-alertmanager prometheus-node-exporter >/dev/null
 fi
 
 log "bringing the lab up (first run builds Kubernetes, etcd and kwok: 15-30 min on 2 cores)"
