@@ -246,8 +246,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.errors import HealthCheckError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.gate import GateSpec, run_gate
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.retry import RetryPolicy
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.transport import (
-    TransportOptions, plain_http_problem)
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.transport import TransportOptions
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.url_policy import plain_http_problem
 
 ARGUMENT_SPEC = dict(
     url=dict(type="str", required=True),

@@ -11,7 +11,6 @@ TLS code path of ansible.builtin.uri, so CA handling matches what operators know
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import socket
 import ssl
@@ -20,6 +19,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urljoin, urlsplit
 
 from ansible.module_utils.urls import open_url
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.url_policy import plain_http_problem
 
 try:
     from ansible.module_utils.urls import SSLValidationError
@@ -56,28 +56,6 @@ class TransportOptions:
     use_proxy: bool = True
     # Plain http off loopback, explicitly allowed by the caller (plain_http_problem).
     allow_http: bool = False
-
-
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def plain_http_problem(url: str, allow_http: bool, opt_in: str) -> str | None:
-    """The one rule for model endpoints and Prometheus: https, or plain http on loopback (the request
-    never leaves the host: a port-forward, a sidecar, the lab), or plain http where `opt_in` (the
-    caller's setting, named in the message) allows it. None when `url` may be used."""
-    parts = urlsplit(url)
-    if allow_http or parts.scheme.lower() != "http" or is_loopback(parts.hostname):
-        return None
-    return ("%s is plain http off loopback: a token or the answers would cross the network in clear text; "
-            "use https, or allow it explicitly with %s" % (url, opt_in))
 
 
 def origin(url: str) -> tuple:

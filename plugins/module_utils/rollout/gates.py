@@ -16,7 +16,8 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.errors 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.gate import GateSpec, run_gate
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.retry import RetryPolicy
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.transport import (
-    Response, TransportOptions, plain_http_problem, request)
+    Response, TransportOptions, request)
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.url_policy import plain_http_problem
 
 # One request never waits longer than this, nor past the step's deadline.
 REQUEST_TIMEOUT = 10.0

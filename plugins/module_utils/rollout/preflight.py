@@ -57,14 +57,16 @@ def check_site(client: Any, site: str, models: List[Dict[str, Any]], surge: int,
         return [ns for ns in sorted({m["namespace"] for m in models}) if client.get("Namespace", ns) is None]
 
     try:
-        nodes = client.list("Node")
-        result["reachable"] = True
-        # The other reads are independent: on a distant site, one round trip instead of three.
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        # The reads are independent: on a distant site, one round of connections and requests
+        # instead of one per read. The nodes answer first whether the API is reachable at all.
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            listed_nodes = pool.submit(client.list, "Node")
             missing = pool.submit(missing_namespaces)
             live = pool.submit(live_deployments, client, models)
             listed = pool.submit(list_pods, client)
             held = pool.submit(Leases(client, site, models, holder).check) if holder else None
+            nodes = listed_nodes.result()
+            result["reachable"] = True
             absent, current, pods = missing.result(), live.result(), listed.result()
             result["problems"] += held.result() if held else []
     except K8sError as e:

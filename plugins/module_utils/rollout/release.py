@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any, Dict, Iterable, List, Optional
 
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.transport import plain_http_problem
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health.url_policy import plain_http_problem
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import value_problem as env_value_problem
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.images import image_problems
 

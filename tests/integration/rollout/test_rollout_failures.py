@@ -128,5 +128,11 @@ def test_check_mode_previews_without_changing_anything(lab, rollout):
     proc = rollout.run("rollout.yml", release, "--check")
     assert proc.returncode == 0, out(proc)
     assert "deploy - not started" in proc.stdout
+    # The plan as a table: every site with its batch, the model created, its replicas and GPUs.
+    header = next(line for line in proc.stdout.splitlines() if "FROM -> TO" in line)
+    assert header.split()[:4] == ["SITE", "BATCH", "MODEL", "FROM"]
+    names = [s.name for s in lab.sites]
+    rows = [line.split() for line in proc.stdout.splitlines() if line.split()[:1] in ([n] for n in names)]
+    assert sorted(r[0] for r in rows if "create" in r) == sorted(names)
     assert not any(rollout.namespace_exists(s) for s in lab.sites)
     assert rollout.journal(release) is None

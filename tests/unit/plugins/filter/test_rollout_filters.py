@@ -1,7 +1,9 @@
-"""The rollout playbook's filters: which read of a site is the latest, and where a run pauses."""
+"""The rollout playbook's filters (which read of a site is the latest, where a run pauses), and which
+sites a run deploys to."""
 import pytest
 
-from ansible_collections.gpufleet.datacenter.plugins.filter.rollout import last_read, pause_here, todo_plan
+from ansible_collections.gpufleet.datacenter.plugins.filter.rollout import last_read, pause_here
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.start import todo_plan
 
 BATCHES = [{"label": "canary", "sites": ["eu"]}, {"label": "wave 2", "sites": ["us", "apac"]},
            {"label": "wave 3", "sites": ["sa"]}]

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.health import transport
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.health import transport, url_policy
 
 
 class Recorder:
@@ -121,7 +121,7 @@ def test_a_redirect_to_plain_http_off_loopback_is_refused_before_it_is_followed(
     ("HTTP://models.example.com", False, True),
 ])
 def test_plain_http_rule(url, allow_http, refused):
-    problem = transport.plain_http_problem(url, allow_http, "allow_http: true")
+    problem = url_policy.plain_http_problem(url, allow_http, "allow_http: true")
     assert (problem is not None) is refused
     if refused:
         assert url in problem and "https" in problem and "allow_http: true" in problem
