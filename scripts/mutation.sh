@@ -8,8 +8,9 @@
 #
 #   scripts/mutation.sh                  check every mutant that has no result yet
 #   scripts/mutation.sh 'GLOB' ...       only those whose names match, e.g. '*.rollout.release.*'
-#   MUTATION_RECHECK=survived scripts/mutation.sh 'GLOB' ...
-#                                        check the matching survivors again (after adding a test)
+#   MUTATION_RECHECK=survived|open scripts/mutation.sh 'GLOB' ...
+#                                        the matching survivors again (after adding a test), or
+#                                        those and the unchecked ones
 #
 # The copy and mutmut's results stay in MUTATION_WORK (.build/mutation) so a run picks up where the
 # last stopped: a full run takes long on 2 cores, and a rule file measured is a real partial result.

@@ -1,7 +1,7 @@
-"""Names of the mutants to (re)check: those matching the globs that have no result yet, or with
-`survived`, those that survived (to check them again after a test was added).
+"""Names of the mutants to (re)check: those matching the globs that have no result yet, with
+`survived` those that survived (to check them again after a test was added), with `open` both.
 
-    pick.py MUTANTS_DIR unchecked|survived GLOB...
+    pick.py MUTANTS_DIR unchecked|survived|open GLOB...
 
 Reads mutmut's own record (the .meta file next to each mutated rule file). mutmut checks every
 mutant whose name it is given again, so scripts/mutation.sh hands it only these.
@@ -13,7 +13,8 @@ import json
 import os
 import sys
 
-WANTED = {"unchecked": (None,), "survived": (0, 5, 33)}  # mutmut's exit codes: none yet; survived / no tests
+# mutmut's exit codes: none yet; survived or no tests
+WANTED = {"unchecked": (None,), "survived": (0, 5, 33), "open": (None, 0, 5, 33)}
 
 
 def main(mutants_dir: str, which: str, globs: list) -> int:

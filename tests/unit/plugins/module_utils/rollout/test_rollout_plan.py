@@ -64,9 +64,10 @@ def test_release_waves_replace_sites_per_wave_and_the_inventory(sites):
 
 
 def test_sites_per_wave_follows_the_inventory_order(sites):
-    sites["eu"]["wave"] = None  # no wave number sorts first
+    sites["us"]["wave"] = None  # no wave number sorts before wave 1
     plan = plan_batches({"sites_per_wave": 1}, sites)
-    assert plan["waves"] == [["eu"], ["us"], ["apac"]]
+    assert plan["waves"] == [["us"], ["eu"], ["apac"]]
+    sites["us"]["wave"] = 2
     sites["eu"]["wave"] = 5
     assert plan_batches({"sites_per_wave": 2}, sites)["waves"] == [["us", "apac"], ["eu"]]
 
