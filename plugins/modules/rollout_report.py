@@ -69,6 +69,14 @@ options:
         playbook (C(status.yml), C(verify.yml)) writes only the O(metrics_dir) file.
     type: bool
     default: true
+  rolling:
+    description:
+      - This run is about to roll the release out (C(rollout.yml), before the first change). As with
+        O(report_files=false) no report file is written and the run lock is left alone; the O(metrics_dir)
+        file says the release is in progress, so the fleet's drift alert stays quiet from the first change
+        on. The report at the end of the run writes the file again with the outcome.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -142,12 +150,14 @@ ARGUMENT_SPEC = {
     "commands": {"type": "dict"},
     "metrics_dir": {"type": "path"},
     "report_files": {"type": "bool", "default": True},
+    "rolling": {"type": "bool", "default": False},
 }
 
 
 def execute(params, check_mode=False, diff=False):
     """(result, error message or None): the action plugin and main() share this."""
-    report_files = params.get("report_files", True)
+    rolling = params.get("rolling", False)
+    report_files = params.get("report_files", True) and not rolling
     # Without report files the module only reads (status.yml, verify.yml): the report is built as in
     # check mode, and the run lock, held by a rollout that may be running now, is not its to give back.
     read_only = check_mode or not report_files
@@ -156,7 +166,9 @@ def execute(params, check_mode=False, diff=False):
                                params["commands"])
         metrics_file = None
         if params.get("metrics_dir") and not check_mode:
-            metrics_file = write_metrics(params["metrics_dir"], written["report"])
+            # Before the first change the journal says pending (not started): the run is what is in progress.
+            metrics_file = write_metrics(params["metrics_dir"], dict(written["report"], status="in_progress")
+                                         if rolling else written["report"])
     except RolloutError as e:
         return {}, str(e)
     finally:

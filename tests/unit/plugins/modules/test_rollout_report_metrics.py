@@ -92,3 +92,24 @@ def test_report_files_false_in_check_mode_writes_nothing(tmp_path):
                                            check_mode=True)
     assert error is None and result["metrics_file"] is None and result["status"] == "in_progress"
     assert not (tmp_path / "textfile").exists() and not (tmp_path / "reports").exists()
+
+
+def test_rolling_marks_a_release_not_started_yet_in_progress_and_writes_no_report(tmp_path):
+    # rollout.yml before its first change: every site pending, the metrics already say in progress.
+    base = params(tmp_path, metrics_dir=str(tmp_path / "textfile"), rolling=True)
+    journal = dict(JOURNAL, sites={name: dict(entry, status="pending", after=None)
+                                   for name, entry in JOURNAL["sites"].items()})
+    journal_store.atomic_write(base["journal"], json.dumps(journal))
+    assert run_lock.acquire(base["journal"], "r1", os.getppid(), "t") is None
+    result, error = rollout_report.execute(base)
+    assert error is None and result["status"] == "not_started" and result["files"] == []
+    assert not (tmp_path / "reports").exists() and os.path.exists(run_lock.lock_path(base["journal"]))
+    samples = samples_of(result["metrics_file"])
+    assert samples[("gpufleet_rollout_in_progress", (("model", "m"), ("release", "r1")))] == 1.0
+    assert samples[("gpufleet_rollout_release_info", (("release", "r1"), ("status", "in_progress")))] == 1.0
+    # Without rolling, the same journal is a release not started: nothing in progress.
+    plain = params(tmp_path, metrics_dir=str(tmp_path / "textfile2"), report_files=False)
+    journal_store.atomic_write(plain["journal"], json.dumps(journal))
+    result, error = rollout_report.execute(plain)
+    assert error is None and result["status"] == "not_started"
+    assert samples_of(result["metrics_file"])[("gpufleet_rollout_in_progress", (("model", "m"), ("release", "r1")))] == 0
