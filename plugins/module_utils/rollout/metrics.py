@@ -18,14 +18,16 @@ from typing import Any, Callable, Dict, List
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import RolloutError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import PHASES, STATUSES
 
-try:
-    from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
 
-    HAS_PROMETHEUS_CLIENT = True
-    PROMETHEUS_CLIENT_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - exercised by ansible-test import sanity
-    HAS_PROMETHEUS_CLIENT = False
-    PROMETHEUS_CLIENT_IMPORT_ERROR = traceback.format_exc()
+
+def prometheus_client() -> Any:
+    """The library, imported when a metrics file is written: every rollout_report loads this module,
+    and most runs write no metrics (the import costs about as much as building the report)."""
+    try:
+        import prometheus_client as client  # pylint: disable=import-outside-toplevel
+    except ImportError:  # pragma: no cover - exercised by ansible-test import sanity
+        return None, traceback.format_exc()
+    return client, None
 
 # Report statuses during which the release is still being rolled out: a paused release has its
 # canary (or first waves) at the new version on purpose.
@@ -51,13 +53,13 @@ def metric_file(directory: str, release: str) -> str:
     return os.path.join(directory, name)
 
 
-def registry_for(report: Dict[str, Any], now: float) -> "CollectorRegistry":
-    """The report's metrics in a fresh registry (no I/O)."""
-    registry = CollectorRegistry()
+def registry_for(report: Dict[str, Any], now: float, client: Any) -> Any:
+    """The report's metrics in a fresh registry of the prometheus_client library `client` (no I/O)."""
+    registry = client.CollectorRegistry()
     release = str(report["release"])
 
-    def gauge(name: str, doc: str, labels: List[str]) -> "Gauge":
-        return Gauge(name, doc, labels, registry=registry)
+    def gauge(name: str, doc: str, labels: List[str]) -> Any:
+        return client.Gauge(name, doc, labels, registry=registry)
 
     info = gauge("gpufleet_rollout_release_info", "The release this file describes, with its rollout status.",
                  ["release", "status"])
@@ -106,13 +108,14 @@ def registry_for(report: Dict[str, Any], now: float) -> "CollectorRegistry":
 def write_metrics(directory: str, report: Dict[str, Any], clock: Callable[[], float] = time.time) -> str:
     """Write the report's metrics file atomically (prometheus_client renames a temporary file over
     it, so the collector never reads half a file); returns its path."""
-    if not HAS_PROMETHEUS_CLIENT:
+    client, import_error = prometheus_client()
+    if client is None:
         raise RolloutError("write", "rollout metrics", "the prometheus-client Python library is missing:\n%s"
-                           % PROMETHEUS_CLIENT_IMPORT_ERROR, release=report.get("release"))
+                           % import_error, release=report.get("release"))
     path = metric_file(directory, str(report["release"]))
     try:
         os.makedirs(directory, exist_ok=True)
-        write_to_textfile(path, registry_for(report, clock()))
+        client.write_to_textfile(path, registry_for(report, clock(), client))
         # The node exporter runs as its own user: the file must be readable by it.
         os.chmod(path, 0o644)
     except OSError as e:
