@@ -19,7 +19,6 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import PHASES, STATUSES
 
 
-
 def prometheus_client() -> Any:
     """The library, imported when a metrics file is written: every rollout_report loads this module,
     and most runs write no metrics (the import costs about as much as building the report)."""
@@ -28,6 +27,7 @@ def prometheus_client() -> Any:
     except ImportError:  # pragma: no cover - exercised by ansible-test import sanity
         return None, traceback.format_exc()
     return client, None
+
 
 # Report statuses during which the release is still being rolled out: a paused release has its
 # canary (or first waves) at the new version on purpose.
