@@ -96,6 +96,11 @@ def test_image_problems_is_the_release_and_the_module_rule_alike(ref, allow_late
     (":1", "image reference ':1' has no repository"),
     ("r.example/:1", "image reference 'r.example/:1' has no repository"),
     ("r.example/Chat:1", "repository 'r.example/Chat' is not a valid image name (lower case, no scheme)"),
+    # a colon before the last slash is no tag
+    ("r.example/a:1/b", "repository 'r.example/a:1/b' is not a valid image name (lower case, no scheme)"),
+    # everything after the first @ is the digest
+    ("r.example/a@" + DIGEST + "@x", "digest '%s@x' is not of the form algorithm:hex" % DIGEST),
+    (None, "image reference None is empty or contains spaces"),
 ])
 def test_a_refused_reference_names_the_part_at_fault(text, message):
     with pytest.raises(ValueError) as err:

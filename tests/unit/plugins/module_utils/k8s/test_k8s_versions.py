@@ -141,9 +141,9 @@ def row(name, drifted=False, rolling=False, degraded=False, exists=True):
 
 def test_summary_counts_each_row_once_by_its_worst_state():
     rows = [row("ok"), row("d", drifted=True, rolling=True, degraded=True), row("r", rolling=True, degraded=True),
-            row("g", degraded=True), row("u", exists=None)]
-    assert summarize(["s", "t"], [{}] * 5, rows, []) == (
-        "2 site(s) x 5 model(s): 1 in sync, 1 drifted, 1 rolling out, 1 degraded, 0 site(s) unreachable; "
+            row("r2", rolling=True), row("g", degraded=True), row("g2", degraded=True), row("u", exists=None)]
+    assert summarize(["s", "t"], [{}] * 7, rows, []) == (
+        "2 site(s) x 7 model(s): 1 in sync, 1 drifted, 2 rolling out, 2 degraded, 0 site(s) unreachable; "
         "drift: s/n/d (version 1, want 2)")
     assert summarize(["s"], [{}], [row("ok")], []) == (
         "1 site(s) x 1 model(s): 1 in sync, 0 drifted, 0 rolling out, 0 degraded, 0 site(s) unreachable")
@@ -165,3 +165,12 @@ def test_model_errors_name_each_problem_with_its_index():
                          {"name": "b", "version": "1"}, {"name": "a", "namespace": "n", "version": "1"}]) == [
         "models[0] (n/a) needs version or image", "models[2] (None/b) is listed twice",
         "models[3] (n/a) is listed twice"]
+
+
+def test_an_empty_desired_version_matches_a_deployment_without_one():
+    d = deployment()
+    del d["metadata"]["labels"]["app.kubernetes.io/version"]
+    d["metadata"].get("annotations", {}).pop("app.kubernetes.io/version", None)
+    assert observe("lab-a", {"name": "llm", "namespace": "serving", "version": ""}, d)["drift_reasons"] == []
+    assert observe("lab-a", {"name": "llm", "namespace": "serving", "version": "1.0"}, d)["drift_reasons"] == [
+        "version (none), want 1.0"]

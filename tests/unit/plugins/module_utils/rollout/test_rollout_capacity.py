@@ -104,3 +104,8 @@ def test_a_request_that_just_fits_is_approved():
     exact = [{"model": "m", "product": "H100", "requested": 6, "held": 2, "detail": ""}]
     assert capacity_problems("eu", exact, totals) == []
     assert capacity_problems("eu", [dict(exact[0], requested=7)], totals) != []
+
+
+def test_a_node_with_a_single_gpu_counts():
+    assert free_by_product([node("n1", "L4", 1)], [pod("n1", 1, phase="Pending")]) == {
+        "L4": {"allocatable": 1, "free": 0}}

@@ -114,3 +114,73 @@ def test_stale_temp_files_of_a_killed_writer_are_removed_under_the_lock(tmp_path
     other.write_text("another file's temp")
     journal_store.update(str(path), lambda cur: doc(eu=1))
     assert not stale.exists() and other.exists()
+
+
+def test_read_errors_name_the_file_the_cause_and_the_way_out(tmp_path):
+    path = tmp_path / "r1.json"
+    path.write_text("{not json")
+    with pytest.raises(JournalError) as info:
+        journal_store.load(str(path))
+    text = str(info.value)
+    assert text.startswith("Failed to read journal %s: not valid JSON (Expecting property name" % path)
+    assert text.endswith("); " + journal_store.RECOVERY_HINT)
+    path.write_text(json.dumps({"schema": 99, "release": "r1", "sites": []}))
+    with pytest.raises(JournalError) as info:
+        journal_store.load(str(path))
+    assert str(info.value).startswith("Failed to read journal %s: schema 99 is not supported" % path)
+    assert "; sites is not a mapping" in str(info.value)
+    assert str(info.value).endswith("; " + journal_store.RECOVERY_HINT)
+    with pytest.raises(JournalError) as info:
+        journal_store.load(str(tmp_path))
+    assert str(info.value) == "Failed to read journal %s: [Errno 21] Is a directory: '%s'" % (tmp_path, tmp_path)
+    assert journal_store.load(str(tmp_path / "none.json")) is None
+
+
+def test_a_new_directory_is_private_and_holds_the_journal_and_its_lock(tmp_path):
+    path = tmp_path / "reports" / "journal" / "r1.json"
+    journal_store.update(str(path), lambda cur: doc(eu=1))
+    assert os.stat(path.parent).st_mode & 0o777 == 0o700
+    assert sorted(os.listdir(path.parent)) == ["r1.json", "r1.json.lock"]
+    assert path.read_text() == journal_store.dumps(doc(eu=1))
+
+
+def test_check_mode_creates_no_directory(tmp_path):
+    path = tmp_path / "reports" / "r1.json"
+    before, after, changed = journal_store.update(str(path), lambda cur: doc(x=1), check_mode=True)
+    assert (before, after, changed) == (None, doc(x=1), True)
+    assert not os.path.exists(tmp_path / "reports")
+
+
+def test_a_group_readable_directory_of_ours_is_tightened(tmp_path):
+    for mode in (0o750, 0o705, 0o770, 0o670):
+        directory = tmp_path / ("d%o" % mode)
+        directory.mkdir()
+        os.chmod(directory, mode)
+        journal_store.private_dir(str(directory))
+        assert os.stat(directory).st_mode & 0o7777 == 0o700
+
+
+def test_a_temp_file_left_by_a_writer_killed_mid_write_is_cleaned_by_the_next_update(tmp_path):
+    path = str(tmp_path / "r1.json")
+    journal_store.update(path, lambda cur: doc(eu=1))
+    child = os.fork()
+    if child == 0:  # the writer dies between writing its temp file and the rename
+        os.fsync = lambda fd: os._exit(0)
+        journal_store.atomic_write(path, journal_store.dumps(doc(eu=2)))
+        os._exit(1)
+    _pid, status = os.waitpid(child, 0)
+    assert os.WEXITSTATUS(status) == 0
+    [left] = [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+    assert left.startswith(".r1.json.")
+    assert journal_store.load(path) == doc(eu=1)
+    journal_store.update(path, lambda cur: doc(eu=3))
+    assert [n for n in os.listdir(tmp_path) if n.endswith(".tmp")] == []
+    assert journal_store.load(path) == doc(eu=3)
+
+
+def test_a_directory_of_ours_closed_to_others_keeps_its_mode(tmp_path):
+    directory = tmp_path / "mine"
+    directory.mkdir()
+    os.chmod(directory, 0o500)
+    journal_store.private_dir(str(directory))
+    assert os.stat(directory).st_mode & 0o7777 == 0o500
