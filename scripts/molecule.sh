@@ -5,6 +5,8 @@
 #   scripts/molecule.sh nvidia_driver        every scenario of one role
 #   scripts/molecule.sh nvidia_driver/default container_runtime/default
 #   MOLECULE_CMD=converge scripts/molecule.sh nvidia_driver/default   (another molecule command)
+#   STAGE_VENV=.cache/core-2.21 scripts/molecule.sh   molecule and ansible-core from another venv
+#                                            (scripts/core-matrix.sh --venv 2.21 creates that one)
 #
 # Works on a fresh Debian 12 machine as root: installs podman/runc/debootstrap
 # when missing, gives podman the settings this host needs (runc, ulimits), builds
@@ -13,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-VENV=${VENV:-.venv}
+VENV=${VENV:-${STAGE_VENV:-.venv}}
 cmd=${MOLECULE_CMD:-test}
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -53,7 +55,10 @@ elif ! grep -q '^[[:space:]]*default_ulimits' "$conf" || ! grep -q '^[[:space:]]
 fi
 
 # --- python tooling ----------------------------------------------------------
-[ -x "$VENV/bin/molecule" ] || scripts/setup-python.sh
+if [ ! -x "$VENV/bin/molecule" ]; then
+  [ "$VENV" = .venv ] || { echo "molecule.sh: no molecule in $VENV (scripts/core-matrix.sh --venv <line>)" >&2; exit 2; }
+  scripts/setup-python.sh
+fi
 # molecule shells out to ansible-config through PATH: the venv must be active.
 # shellcheck disable=SC1091
 source "$VENV/bin/activate"
