@@ -133,7 +133,7 @@ def module_elapsed(sites, models, runs: int, cold: bool) -> float:
         started = time.monotonic()
         result = query_fleet(auths, models, 30)
         times.append(time.monotonic() - started)
-        assert not result["unreachable"], result["unreachable"]
+        assert not result["unreachable_sites"], result["unreachable_sites"]
     return statistics.median(times)
 
 

@@ -52,10 +52,17 @@ def _builder(subject: x509.Name, issuer: x509.Name, public_key) -> x509.Certific
             .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + VALIDITY))
 
 
+def _signed_by(builder: x509.CertificateBuilder, ca_key, public_key) -> x509.CertificateBuilder:
+    """Key identifiers as Go's x509 (kubeadm, k3s) writes them: Python 3.13 verifies strictly
+    (VERIFY_X509_STRICT) and refuses a certificate without an Authority Key Identifier."""
+    return (builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False))
+
+
 def make_ca(site: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = _key()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"gpufleet-lab {site} CA")])
-    cert = (_builder(name, name, key.public_key())
+    cert = (_signed_by(_builder(name, name, key.public_key()), key, key.public_key())
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                          content_commitment=False, key_encipherment=False,
@@ -69,7 +76,7 @@ def make_serving(ca_key, ca_cert: x509.Certificate, ips: list[str], dns: list[st
     key = _key()
     sans = [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips] + [x509.DNSName(d) for d in dns]
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")])
-    cert = (_builder(subject, ca_cert.subject, key.public_key())
+    cert = (_signed_by(_builder(subject, ca_cert.subject, key.public_key()), ca_key, key.public_key())
             .add_extension(x509.SubjectAlternativeName(sans), critical=False)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(ca_key, hashes.SHA256()))
@@ -80,7 +87,7 @@ def make_client(ca_key, ca_cert: x509.Certificate, ident: ClientIdentity):
     key = _key()
     attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in ident.groups]
     subject = x509.Name(attrs + [x509.NameAttribute(NameOID.COMMON_NAME, ident.common_name)])
-    cert = (_builder(subject, ca_cert.subject, key.public_key())
+    cert = (_signed_by(_builder(subject, ca_cert.subject, key.public_key()), ca_key, key.public_key())
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
             .sign(ca_key, hashes.SHA256()))
     return key, cert

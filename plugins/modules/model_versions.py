@@ -15,7 +15,7 @@ description:
   - For each site and model it reports desired and running version (the C(app.kubernetes.io/version) label
     that M(gpufleet.datacenter.model_deploy) sets) and image, desired, ready, updated and available replicas,
     and whether a rollout is in progress.
-  - Returns a C(drift) list, an C(unreachable) list and a one-line C(summary), as plain lists and dicts for
+  - Returns a C(drift) list, an C(unreachable_sites) list and a one-line C(summary), as plain lists and dicts for
     C(community.general.json_query) or C(selectattr) in playbooks.
   - Read-only. One C(LIST) of Deployments per site and namespace.
 author:
@@ -247,8 +247,11 @@ drift:
   returned: always
   type: list
   elements: dict
-unreachable:
-  description: Sites that could not be queried, each with C(site) and C(error).
+unreachable_sites:
+  description:
+    - Sites that could not be queried, each with C(site) and C(error).
+    - Named so since 0.2.0 (was C(unreachable)); ansible-core 2.21 reads a task result's C(unreachable) as its own
+      flag, dropped an empty list and marked the task unreachable for a non-empty one.
   returned: always
   type: list
   elements: dict
@@ -337,7 +340,8 @@ def main():
         "changed": False,
         "models": rows,
         "drift": [r for r in rows if r["drifted"]],
-        "unreachable": fleet["unreachable"],
+        # Not `unreachable`: ansible-core (2.21 on) takes that key of a result as the host-unreachable flag.
+        "unreachable_sites": fleet["unreachable"],
         "per_site": fleet["per_site"],
         "summary": summarize([s["name"] for s in params["sites"]], params["models"], rows, fleet["unreachable"]),
         "elapsed": round(time.monotonic() - started, 3),

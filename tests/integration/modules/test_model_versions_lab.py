@@ -71,7 +71,7 @@ def args(lab, namespace, **extra):
 def test_report_drift_and_missing(lab, fleet):
     result = run_module("model_versions", args(lab, fleet), check=True)
     assert result.get("failed") is not True, result
-    assert result["changed"] is False and result["unreachable"] == []
+    assert result["changed"] is False and result["unreachable_sites"] == []
     drift = sorted((d["site"], d["name"], tuple(d["drift_reasons"])) for d in result["drift"])
     assert drift == sorted([
         (lab.sites[1].name, "llm", ("version 1.0, want 2.0",)),
@@ -121,7 +121,7 @@ def test_partitioned_site_is_unreachable_within_site_timeout(lab, fleet):
     finally:
         lab.fault(victim, "heal")
     assert result.get("failed") is not True, result
-    assert [u["site"] for u in result["unreachable"]] == [victim.name]
+    assert [u["site"] for u in result["unreachable_sites"]] == [victim.name]
     # Bounded by the site timeout, not by a TCP or read timeout (30 s and more) on the dropped link;
     # the slack is for a loaded CI host (molecule beside it on 2 cores), the figures are in bench/.
     assert result["elapsed"] < 3 + 10, "the partitioned site must not hold the others"
@@ -139,4 +139,4 @@ def test_down_site_fails_unless_allowed(lab, fleet):
     finally:
         lab.fault(victim, "up")
     assert strict.get("failed") is True and victim.name in strict["msg"] and "unreachable" in strict["msg"]
-    assert lenient.get("failed") is not True and [u["site"] for u in lenient["unreachable"]] == [victim.name]
+    assert lenient.get("failed") is not True and [u["site"] for u in lenient["unreachable_sites"]] == [victim.name]

@@ -5,6 +5,7 @@ when nvidia-container-runtime is on its PATH; a template that defines that table
 TOML and k3s's containerd does not start. The role's template is rendered here by the role itself
 (check mode, diff), k3s's base is put in its place and the whole is parsed with tomllib.
 """
+import hashlib
 import os
 import re
 import tomllib
@@ -141,3 +142,27 @@ def test_containerd_flavour_config_is_one_valid_toml_file(tmp_path, toolkit):
     cri = config["plugins"]["io.containerd.grpc.v1.cri"]
     assert set(cri["containerd"]["runtimes"]) == ({"runc", "nvidia"} if toolkit else {"runc"})
     assert cri["registry"]["mirrors"]["registry.example.com"]["endpoint"] == ["https://mirror.site.example:5000"]
+
+
+def test_artifact_binary_with_another_checksum_is_refused_naming_its_path(tmp_path):
+    # The message names the binary from the role's variables on every ansible-core line (2.21
+    # no longer puts a module's arguments, `invocation`, in its result by default).
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    checksums = {}
+    for name in ("nvidia-ctk", "nvidia-container-runtime", "nvidia-cdi-hook"):
+        (artifacts / name).write_text("#!/bin/sh\necho " + name + "\n")
+        checksums[name] = hashlib.sha256((artifacts / name).read_bytes()).hexdigest()
+    (artifacts / "nvidia-ctk").write_text("#!/bin/sh\necho tampered\n")
+    extra = {"container_runtime_nvidia_toolkit_artifact_url": str(artifacts),
+             "container_runtime_nvidia_toolkit_artifact_checksums": checksums,
+             "container_runtime_nvidia_toolkit_bin_dir": str(tmp_path / "bin")}
+    run = run_tasks(tmp_path, [include_role("container_runtime", "toolkit_artifact")], facts_for("debian12"), extra)
+    assert run.failed
+    refused = run.result("Assert the controller's binaries match their checksums")
+    # Not the items' `failed`: ansible-core 2.21 leaves it out of what callbacks see.
+    messages = [item["msg"] for item in refused["results"] if item["msg"] != "All assertions passed"]
+    tampered = hashlib.sha256((artifacts / "nvidia-ctk").read_bytes()).hexdigest()
+    assert messages == ["container_runtime: host localhost: artifact %s/nvidia-ctk has sha256 %s, expected %s."
+                        % (artifacts, tampered, checksums["nvidia-ctk"])], refused
+    assert "Copy the toolkit binaries" not in run.names()
