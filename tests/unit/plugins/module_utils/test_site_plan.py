@@ -283,3 +283,60 @@ def test_every_new_fault_is_reported_in_one_run():
         "site us-east: no host in the kube_api group (its hosts: us-cp-1); exactly one host per site stands for its Kubernetes API, "
         "without it the site is left out of every rollout",
     ])
+
+
+# Each fault with the whole list of errors it gives, word for word (what an operator reads).
+EXACT_FAULTS = [
+    ({"site_changes": [(("apac-south", "gpufleet_network"), "10.30.0.0/24")]},
+     ["site apac-south: gpufleet_network must be a mapping with host_cidr, pod_cidr, service_cidr"]),
+    ({"site_changes": [(("us-east", "gpufleet_network", "pod_cidr"), ""),
+                       (("us-east", "gpufleet_network", "server_endpoint"), DELETE),
+                       (("us-east", "gpufleet_network", "service_cidr"), None)]},
+     ["site us-east: gpufleet_network.pod_cidr is required but not set",
+      "site us-east: gpufleet_network.service_cidr is required but not set",
+      "site us-east: gpufleet_network.server_endpoint is required but not set"]),
+    ({"site_changes": [(("eu-west", "gpufleet_network", "pod_cidr"), "banana"),
+                       (("eu-west", "gpufleet_network", "service_cidr"), "10.43.0.0/33"),
+                       (("eu-west", "gpufleet_network", "host_cidr"), "10.10.0.1/24")]},
+     ["site eu-west: gpufleet_network.host_cidr '10.10.0.1/24' has host bits set; the network is 10.10.0.0/24",
+      "site eu-west: gpufleet_network.pod_cidr 'banana' is not a CIDR (expected address/prefix, e.g. 10.42.0.0/16)",
+      "site eu-west: gpufleet_network.service_cidr '10.43.0.0/33' is not a valid CIDR: invalid IPNetwork 10.43.0.0/33"]),
+    ({"site_changes": [(("us-east", "gpufleet_gpu"), "8xH100"), (("us-east", "gpufleet_rollout_wave"), True),
+                       (("us-east", "gpufleet_kube_api"), "http://10.20.0.10:6443")]},
+     ["site us-east: gpufleet_kube_api 'http://10.20.0.10:6443' must be an https:// URL with a host",
+      "site us-east: gpufleet_rollout_wave True must be an integer >= 1",
+      "site us-east: gpufleet_gpu must be a mapping with product and count_per_node",
+      "gpufleet_rollout_wave: waves must be contiguous from 1; no site is in wave 2 (waves used: 1, 3)"]),
+    ({"site_changes": [(("us-east", "gpufleet_gpu", "product"), None),
+                       (("us-east", "gpufleet_gpu", "count_per_node"), "8")]},
+     ["site us-east: gpufleet_gpu.product is required but not set",
+      "site us-east: gpufleet_gpu.count_per_node '8' must be an integer >= 1"]),
+    ({"site_changes": [(("eu-west", "gpufleet_region"), ""), (("eu-west", "gpufleet_gpu"), None)]},
+     ["site eu-west: gpufleet_region is required but not set", "site eu-west: gpufleet_gpu is required but not set"]),
+    ({"site_changes": [(("us-east", "gpufleet_network", "server_endpoint"), "vip"),
+                       (("eu-west", "gpufleet_network", "server_endpoint"), "10.9.0.1")]},
+     ["site eu-west: gpufleet_network.server_endpoint 10.9.0.1 is outside gpufleet_network.host_cidr 10.10.0.0/24",
+      "site us-east: gpufleet_network.server_endpoint 'vip' is not an IP address"]),
+    ({"site_changes": [(("eu-west", "gpufleet_network", "service_cidr"), "10.42.128.0/17")]},
+     ["site eu-west: gpufleet_network.pod_cidr 10.42.0.0/16 overlaps gpufleet_network.service_cidr 10.42.128.0/17"]),
+    ({"host_changes": [(3, "address", "eu-gpu-1.example"), (0, "address", "10.20.0.50")]},
+     ["site eu-west: host eu-cp-1: address 10.20.0.50 is outside gpufleet_network.host_cidr 10.10.0.0/24",
+      "site eu-west: host eu-gpu-1: ansible_host 'eu-gpu-1.example' is not an IP address"]),
+    ({"host_changes": [(3, "groups", ["k3s_server"])]},
+     ["site eu-west: k3s_server count 4 must be odd (1, 3, 5) for embedded etcd quorum"]),
+    ({"site_changes": [(("apac-south", "gpufleet_rollout_wave"), 4), (("eu-west", "gpufleet_rollout_wave"), 2)]},
+     ["gpufleet_rollout_wave: waves must be contiguous from 1; no site is in wave 1 (waves used: 2, 4)",
+      "gpufleet_rollout_wave: waves must be contiguous from 1; no site is in wave 3 (waves used: 2, 4)"]),
+    ({"site_changes": [(("us-east", "gpufleet_network", "server_endpoint"), "10.20.0.11"),
+                       (("eu-west", "gpufleet_network", "server_endpoint"), "10.10.0.21"),
+                       (("apac-south", "gpufleet_kube_api"), "https://10.10.0.21:6443")]},
+     ["site apac-south: gpufleet_kube_api https://10.10.0.21:6443 is the address of host eu-gpu-1 (site eu-west), "
+      "which is not a k3s_server of site apac-south",
+      "site eu-west: gpufleet_network.server_endpoint 10.10.0.21 is the address of host eu-gpu-1 (site eu-west), "
+      "which is not a k3s_server of site eu-west"]),
+]
+
+
+@pytest.mark.parametrize("changes, expected", EXACT_FAULTS)
+def test_each_fault_gives_exactly_its_errors(changes, expected):
+    assert faulty(**changes) == expected

@@ -1,6 +1,7 @@
 """Release check, field by field: every problem's full text (the field, the model, the site and the
 setting that would allow it), the bounds each number takes and the defaults the release is filled
 with. These hold the rules that the mutation run (scripts/mutation.sh) found unguarded."""
+import datetime
 import hashlib
 import json
 
@@ -341,3 +342,58 @@ def test_resolve_site_takes_the_override_then_the_model_then_the_inventory(sites
     assert [m["name"] for m in resolve_site(release, "apac", sites["apac"])] == ["b"]
     # the model's own health is not changed by a site's endpoint
     assert release["models"][0]["health"] == {"endpoint": "https://chat.example.com", "timeout": 5}
+
+
+def test_every_override_is_checked_after_an_unknown_or_malformed_one(sites):
+    us = {"replicas": "two", "version": "2 0", "endpoint": "ftp://us.example.com"}
+    overrides = {"mars": {"replicas": 1}, "eu": "two replicas", "us": us}
+    assert problems(sites, [model(sites=overrides)]) == [
+        "models[0].sites.mars, model a, site mars: unknown site 'mars' (inventory sites: apac, eu, us)",
+        "models[0].sites.eu, model a, site eu: must be a mapping of enabled, endpoint, gpu_product, gpus, image, "
+        "replicas, runtime_class, version",
+        "models[0].sites.us.replicas, model a, site us: must be an integer, got str 'two'",
+        "models[0].sites.us.endpoint, model a, site us: must be an http(s):// URL, got 'ftp://us.example.com'",
+        "models[0].sites.us.version, model a, site us: must be a string usable as a Kubernetes label value "
+        "(A-Z a-z 0-9 . _ -, at most 63 characters), got '2 0'",
+    ]
+
+
+def test_zero_checks_is_named_and_the_default_failure_limit_is_held_against_it(sites):
+    assert problems(sites, policy={"prometheus": {"query": "up", "max": 1, "checks": 0}}) == [
+        "policy.prometheus.checks: must be >= 1, got 0",
+        "policy.prometheus.failure_limit: must be at most checks (0), got 1"]
+
+
+def test_the_fingerprint_of_a_valid_release_holding_a_yaml_date_is_taken_from_its_text(sites):
+    # env valueFrom is passed through as the Kubernetes API takes it; YAML may have read a date into it
+    env = {"BUILT": {"valueFrom": {"fieldRef": {"fieldPath": datetime.date(2026, 1, 1)}}}}
+    release = check(sites, [model(env=env)])
+    assert release["problems"] == []
+    same = check(sites, [model(env={"BUILT": {"valueFrom": {"fieldRef": {"fieldPath": "2026-01-01"}}}})])
+    assert fingerprint(release) == fingerprint(same)
+
+
+def test_a_model_keeps_the_values_it_gives(sites):
+    given = model(gpus=2, port=9000, gpu_product="NVIDIA-L4", runtime_class="nvidia-cdi", args=["--x"],
+                  env={"LOG": "debug"}, health={"endpoint": "https://a.example.com"}, allow_latest=True,
+                  namespace="models", sites={"eu": {"replicas": 2}})
+    result = check(sites, [given])
+    assert result["problems"] == []
+    assert result["models"] == [dict(given)]
+
+
+def test_overrides_of_a_model_without_a_valid_name_name_it_as_unknown(sites):
+    assert problems(sites, [model(name="A", sites={"eu": {"replicas": 0}})]) == [
+        "models[0].name, model A: must be a DNS-1123 label (lower case a-z 0-9 -, at most 63), got 'A'",
+        "models[0].sites.eu.replicas, model A, site eu: must be >= 1, got 0"]
+    assert problems(sites, [model(name=7, sites={"eu": {"replicas": 0}})])[1] == (
+        "models[0].sites.eu.replicas, model ?, site eu: must be >= 1, got 0")
+
+
+def test_an_unknown_canary_lists_the_inventory_sites(sites):
+    assert problems(sites, policy={"canary": 7}) == [
+        "policy.canary, site 7: unknown site 7 (inventory sites: apac, eu, us)"]
+
+
+def test_the_description_is_kept(sites):
+    assert check(sites, description="Chat 2.1 everywhere")["description"] == "Chat 2.1 everywhere"
