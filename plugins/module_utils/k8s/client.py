@@ -40,6 +40,9 @@ except ImportError:  # pragma: no cover - exercised by ansible-test import sanit
 # Statuses worth retrying: throttling and transient server-side failures.
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
+# Requests one step keeps in flight to a site (applies, leases): on a distant site round trips,
+# not objects, cost the time. The connection pool holds as many connections.
+PARALLEL_REQUESTS = 16
 
 # kind -> (API path prefix, plural, namespaced). Requests go straight through ApiClient:
 # the generated API classes validate every call with pydantic, and building those validators
@@ -182,8 +185,8 @@ def build_configuration(auth: SiteAuth) -> "k8s_client.Configuration":
             "give ca_cert (the API server's CA bundle) instead",
         )
     configuration.retries = retry_policy(auth.api_retries)
-    # A site step applies up to 16 models at once; each thread keeps its connection.
-    configuration.connection_pool_maxsize = max(configuration.connection_pool_maxsize or 0, 16)
+    # A site step keeps PARALLEL_REQUESTS in flight; each thread keeps its connection.
+    configuration.connection_pool_maxsize = max(configuration.connection_pool_maxsize or 0, PARALLEL_REQUESTS)
     return configuration
 
 

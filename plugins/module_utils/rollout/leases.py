@@ -18,9 +18,11 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import PARALLEL_REQUESTS
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError, K8sError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import MANAGED_BY
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import iso, parse_iso
@@ -114,6 +116,20 @@ def lease_object(namespace: str, model: str, holder: str, duration: int, now: da
     return {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": meta, "spec": spec}
 
 
+def each(fn: Callable[[Any], Any], items: List[Any]) -> List[Any]:
+    """fn over items, PARALLEL_REQUESTS at a time (a lease is a read and a write: on a distant site
+    50 models one after the other took seconds); results in the items' order, and the first error,
+    in that order, raised once every call finished."""
+    if len(items) <= 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_REQUESTS, len(items))) as pool:
+        futures = [pool.submit(fn, item) for item in items]
+    for future in futures:
+        if future.exception() is not None:
+            raise future.exception()
+    return [future.result() for future in futures]
+
+
 class Leases:
     """The leases of one site step: acquire all or none, renew in the background, release at the end."""
 
@@ -151,15 +167,15 @@ class Leases:
     def acquire(self) -> None:
         """Take every model's lease, or raise LeaseHeld having released the ones taken."""
         try:
-            for model in self.models:
-                self._acquire_one(model)
+            self.took_over += [note for note in each(self._acquire_one, self.models) if note]
         except BaseException:
             self.release()
             raise
         self._thread = threading.Thread(target=self._renew_loop, name="lease-renew-%s" % self.site, daemon=True)
         self._thread.start()
 
-    def _acquire_one(self, model: Dict[str, Any]) -> None:
+    def _acquire_one(self, model: Dict[str, Any]) -> Optional[str]:
+        """Take one model's lease; returns what a takeover must say, or None."""
         name, namespace = model["name"], model["namespace"]
         live = self.client.get("Lease", lease_name(name), namespace)
         verdict = claim(live, self.holder, self.now())
@@ -179,26 +195,29 @@ class Leases:
             raise LeaseHeld(self.site, name, namespace, again["holder"] or "another run", again["since"],
                             again["expires_in"]) from e
         self.held[name] = stored
-        if verdict["action"] == "takeover":
-            previous = verdict["previous"]
-            self.took_over.append("took over the lease of model %s from %s (held since %s; %s)" % (
-                name, describe(previous["holder"]), previous["since"], verdict["why"]))
+        if verdict["action"] != "takeover":
+            return None
+        previous = verdict["previous"]
+        return "took over the lease of model %s from %s (held since %s; %s)" % (
+            name, describe(previous["holder"]), previous["since"], verdict["why"])
 
     def renew(self) -> None:
+        def one(model: Dict[str, Any]) -> None:
+            live = self.held.get(model["name"])
+            if live is None:
+                return
+            body = lease_object(model["namespace"], model["name"], self.holder, self.duration, self.now(),
+                                live, transition=False)
+            try:
+                self.held[model["name"]] = self.client.replace(body)
+            except K8sError as e:
+                # A missed renewal is retried on the next tick; a 409 means someone took it over.
+                if isinstance(e, ApiError) and e.status == 409:
+                    self.lost = "lease of model %s was taken over by another run" % model["name"]
+                    self.held.pop(model["name"], None)
+
         with self._lock:
-            for model in self.models:
-                live = self.held.get(model["name"])
-                if live is None:
-                    continue
-                body = lease_object(model["namespace"], model["name"], self.holder, self.duration, self.now(),
-                                    live, transition=False)
-                try:
-                    self.held[model["name"]] = self.client.replace(body)
-                except K8sError as e:
-                    # A missed renewal is retried on the next tick; a 409 means someone took it over.
-                    if isinstance(e, ApiError) and e.status == 409:
-                        self.lost = "lease of model %s was taken over by another run" % model["name"]
-                        self.held.pop(model["name"], None)
+            each(one, self.models)
 
     def _renew_loop(self) -> None:
         while not self._stop.wait(max(1.0, self.duration / 3.0)):
@@ -209,15 +228,18 @@ class Leases:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+        def one(model: Dict[str, Any]) -> None:
+            live = self.held.pop(model["name"], None)
+            if live is None:
+                return
+            body = lease_object(model["namespace"], model["name"], self.holder, self.duration, self.now(),
+                                live, transition=False)
+            body["spec"]["holderIdentity"] = None
+            try:
+                self.client.replace(body)
+            except K8sError:
+                pass  # it expires by itself; the next run takes it over then
+
         with self._lock:
-            for model in self.models:
-                live = self.held.pop(model["name"], None)
-                if live is None:
-                    continue
-                body = lease_object(model["namespace"], model["name"], self.holder, self.duration, self.now(),
-                                    live, transition=False)
-                body["spec"]["holderIdentity"] = None
-                try:
-                    self.client.replace(body)
-                except K8sError:
-                    pass  # it expires by itself; the next run takes it over then
+            each(one, self.models)

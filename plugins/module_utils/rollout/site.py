@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import PARALLEL_REQUESTS
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import redacted as env_redacted
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import resolve, unresolved
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
@@ -40,7 +41,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.resume
 
 FIELD_MANAGER = "gpufleet.datacenter"
 DEFAULT_RUNTIME_CLASS = "nvidia"
-APPLY_WORKERS = 16
+APPLY_WORKERS = PARALLEL_REQUESTS
 
 
 class StepFailed(Exception):

@@ -219,3 +219,41 @@ def test_the_leases_namespace_is_created_first_or_its_absence_named(journal):
         {"chat": {"exists": False}})
     assert result["status"] == "failed" and "namespace absent does not exist" in result["cause"]
     assert ("Lease", "gpufleet-model-chat") not in api.objects and ("Deployment", "chat") not in api.objects
+
+
+def test_many_models_take_and_give_back_their_leases_with_requests_in_flight_together():
+    """A distant site answers each request a round trip later: 50 models one after the other took
+    seconds. The requests go out together (up to PARALLEL_REQUESTS), all or none still holds."""
+    import threading as _threading
+
+    api = FakeApi()
+    in_flight, most = [0], [0]
+    guard = _threading.Lock()
+    original_get, original_replace = api.get, api.replace
+
+    def slow(call):
+        def wrapped(*args, **kwargs):
+            with guard:
+                in_flight[0] += 1
+                most[0] = max(most[0], in_flight[0])
+            time.sleep(0.02)
+            try:
+                return call(*args, **kwargs)
+            finally:
+                with guard:
+                    in_flight[0] -= 1
+        return wrapped
+
+    api.get, api.replace = slow(original_get), slow(original_replace)
+    models = [model(name="m%02d" % i) for i in range(50)]
+    leases = Leases(api, "lab-apac", models, A, now=lambda: NOW)
+    leases.acquire()
+    assert most[0] > 1
+    assert all(api.objects[("Lease", "gpufleet-model-m%02d" % i)]["spec"]["holderIdentity"] == A for i in range(50))
+    leases.release()
+    assert all(api.objects[("Lease", "gpufleet-model-m%02d" % i)]["spec"]["holderIdentity"] is None for i in range(50))
+    # One model held by another run: none of the 50 stays taken.
+    Leases(api, "lab-apac", [model(name="m42")], B, now=lambda: NOW).acquire()
+    with pytest.raises(LeaseHeld, match="model m42"):
+        Leases(api, "lab-apac", models, A, now=lambda: NOW).acquire()
+    assert [i for i in range(50) if api.objects[("Lease", "gpufleet-model-m%02d" % i)]["spec"]["holderIdentity"] == A] == []
