@@ -340,3 +340,116 @@ EXACT_FAULTS = [
 @pytest.mark.parametrize("changes, expected", EXACT_FAULTS)
 def test_each_fault_gives_exactly_its_errors(changes, expected):
     assert faulty(**changes) == expected
+
+
+# Rules the mutation run found untested (docs/testing.md): one API named two ways, an API URL that
+# does not parse, an empty endpoint, a bad site name's whole message, and a site with missing
+# variables whose network is still checked.
+def api_clash(errors):
+    return [e for e in errors if "is also the API of site" in e]
+
+
+@pytest.mark.parametrize("first, second", [
+    ("http://10.10.0.10", "http://10.10.0.10:80"),  # plain http's default port, written or not
+    ("https://10.10.0.10:6443/k8s/", "https://10.10.0.10:6443/k8s"),  # a trailing slash on the path
+    ("https://API.example.com:6443", "https://api.example.com:6443"),  # host names are case-blind
+])
+def test_one_api_named_two_ways_is_one_api(first, second):
+    sites, hosts = plan()
+    sites["eu-west"]["gpufleet_kube_api"] = first
+    sites["us-east"]["gpufleet_kube_api"] = second
+    assert api_clash(validate_plan(sites, hosts)) == [
+        "site us-east: gpufleet_kube_api %s is also the API of site eu-west (gpufleet_kube_api %s)" % (second, first)]
+
+
+def test_two_paths_on_one_server_are_two_apis():
+    sites, hosts = plan()
+    sites["eu-west"]["gpufleet_kube_api"] = "https://10.10.0.10:6443/eu"
+    sites["us-east"]["gpufleet_kube_api"] = "https://10.10.0.10:6443/us"
+    assert api_clash(validate_plan(sites, hosts)) == []
+
+
+@pytest.mark.parametrize("url", ["https://:6443", "https://10.10.0.10:port"])
+def test_an_api_url_that_does_not_parse_is_reported_not_raised(url):
+    sites, hosts = plan()
+    sites["eu-west"]["gpufleet_kube_api"] = url
+    errors = validate_plan(sites, hosts)
+    assert api_clash(errors) == []
+    if url == "https://:6443":
+        assert "site eu-west: gpufleet_kube_api %r must be an https:// URL with a host" % url in errors
+
+
+def test_an_empty_server_endpoint_is_required_not_a_bad_address():
+    sites, hosts = plan()
+    sites["eu-west"]["gpufleet_network"]["server_endpoint"] = ""
+    errors = validate_plan(sites, hosts)
+    assert "site eu-west: gpufleet_network.server_endpoint is required but not set" in errors
+    assert not any("server_endpoint '' is not an IP address" in e for e in errors)
+
+
+def test_a_bad_site_name_is_named_with_the_rule():
+    sites, hosts = plan()
+    sites["EU_West"] = sites.pop("eu-west")
+    for host in hosts:
+        host["site"] = "EU_West" if host["site"] == "eu-west" else host["site"]
+    assert ("site 'EU_West': gpufleet_site must be a DNS-1123 label (lowercase letters, digits, '-')"
+            in validate_plan(sites, hosts))
+
+
+def test_a_site_missing_variables_still_has_its_network_checked_and_named():
+    sites, hosts = plan()
+    del sites["eu-west"]["gpufleet_rollout_wave"]
+    sites["eu-west"]["gpufleet_network"]["pod_cidr"] = "10.42.0.0/33"
+    errors = validate_plan(sites, hosts)
+    assert any(e.startswith("site eu-west: gpufleet_rollout_wave") for e in errors), errors
+    assert any(e.startswith("site eu-west: gpufleet_network.pod_cidr") and "10.42.0.0/33" in e for e in errors), errors
+
+
+def test_a_site_without_a_kubeconfig_does_not_hide_a_later_sites_shared_context():
+    sites, hosts = plan()
+    sites["apac-south"]["gpufleet_kubeconfig"] = ""
+    sites["us-east"]["gpufleet_kubeconfig"] = sites["eu-west"]["gpufleet_kubeconfig"]
+    errors = validate_plan(sites, hosts)
+    assert any(e.startswith("site us-east: gpufleet_kubeconfig") and "is also what site eu-west uses" in e
+               for e in errors), errors
+
+
+@pytest.mark.parametrize("first, second", [("/GPU", "/GPUX"), ("/eu", "/eu/x")])
+def test_paths_that_differ_only_at_the_end_are_two_apis(first, second):
+    sites, hosts = plan()
+    sites["eu-west"]["gpufleet_kube_api"] = "https://10.10.0.10:6443" + first
+    sites["us-east"]["gpufleet_kube_api"] = "https://10.10.0.10:6443" + second
+    assert api_clash(validate_plan(sites, hosts)) == []
+
+
+def test_a_host_of_a_site_without_readable_variables_is_reported_not_raised():
+    sites, hosts = plan()
+    # The site's variables could not be read (the caller reports why): its hosts are still listed.
+    hosts.append({"name": "ghost-cp-1", "site": "ghost", "address": "10.90.0.11", "groups": ["k3s_server"]})
+    errors = validate_plan(sites, hosts)
+    assert any("ghost" in e for e in errors), errors
+
+
+def test_sites_without_a_kubeconfig_do_not_share_one():
+    sites, hosts = plan()
+    sites["eu-west"]["gpufleet_kubeconfig"] = ""
+    sites["us-east"]["gpufleet_kubeconfig"] = ""
+    assert not any("is also what site" in e for e in validate_plan(sites, hosts))
+
+
+def test_an_endpoint_on_the_sites_own_server_does_not_hide_an_api_on_another_machine():
+    sites, hosts = plan()
+    sites["eu-west"]["gpufleet_network"]["server_endpoint"] = "10.10.0.11"  # eu-cp-1: allowed
+    sites["eu-west"]["gpufleet_kube_api"] = "https://10.10.0.21:6443"  # eu-gpu-1, an agent: not
+    assert validate_plan(sites, hosts) == [
+        "site eu-west: gpufleet_kube_api https://10.10.0.21:6443 is the address of host eu-gpu-1 (site eu-west), "
+        "which is not a k3s_server of site eu-west"]
+
+
+def test_a_site_missing_variables_does_not_stop_the_checks_of_the_sites_after_it():
+    sites, hosts = plan()
+    del sites["apac-south"]["gpufleet_rollout_wave"]  # first in name order
+    sites["us-east"]["gpufleet_network"]["pod_cidr"] = "not-a-cidr"
+    errors = validate_plan(sites, hosts)
+    assert any(e.startswith("site apac-south: gpufleet_rollout_wave") for e in errors), errors
+    assert any(e.startswith("site us-east: gpufleet_network.pod_cidr") for e in errors), errors
