@@ -15,7 +15,9 @@ set -euo pipefail
 MLSERVER_VERSION="${MLSERVER_VERSION:-1.7.1}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV_DIR="${1:-${ROOT}/.cache/mlserver-venv}"
-PYTHON="${PYTHON:-python3}"
+# MLServer 1.7.1 installs on Python 3.9-3.12 only: not on the 3.13 of the ansible-core 2.21 venv the
+# integration stage runs in (its python3 comes first on PATH there), so the interpreter is named.
+PYTHON="${PYTHON:-python3.11}"
 STAMP="${VENV_DIR}/.mlserver-${MLSERVER_VERSION}"
 
 if [[ -f "${STAMP}" ]]; then
