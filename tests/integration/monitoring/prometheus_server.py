@@ -56,3 +56,16 @@ def query(url: str, expr: str) -> Tuple[int, dict]:
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"{}")
+
+
+def wait_for(what: str, fn, timeout: float = 240.0, interval: float = 1.0):
+    """fn's first truthy answer, asked every `interval` seconds for up to `timeout`; otherwise an
+    AssertionError naming what was awaited and the last answer (a lab's Prometheus answers late)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError("%s: not within %ss (last answer %r)" % (what, timeout, last))

@@ -13,11 +13,9 @@ import uuid
 
 import pytest
 from kubernetes import client
-from prometheus_server import query
+from prometheus_server import query, wait_for
 
 pytestmark = pytest.mark.lab
-
-TIMEOUT = 240
 
 
 def deployment(model: str, version: str) -> dict:
@@ -28,17 +26,6 @@ def deployment(model: str, version: str) -> dict:
                      "template": {"metadata": {"labels": selector},
                                   "spec": {"containers": [{"name": "model-server",
                                                            "image": "registry.example.com/ml/%s:%s" % (model, version)}]}}}}
-
-
-def wait_for(what: str, fn, timeout: float = TIMEOUT):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(2)
-    raise AssertionError("%s: not within %ss (last answer %r)" % (what, timeout, last))
 
 
 def alertmanager_alerts(url: str, model: str) -> list:

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
-from prometheus_server import query
+from prometheus_server import query, wait_for
 from test_dashboards import ALL, as_grafana_sends
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rollout"))
@@ -35,7 +35,6 @@ pytestmark = pytest.mark.lab
 FIXTURES = Path(__file__).parent / "fixtures"
 DRIFT = 'ALERTS{alertname="GpufleetModelVersionDrift", model="%s"}'
 MATRIX = 'gpufleet:model_version:deployments{model="%s"}'
-TIMEOUT = 240
 # Expressions over data the lab has no source for, by the series they read.
 # Series that exist only while a rollout runs: their expressions are checked during the run.
 DURING_ROLLOUT = "gpufleet:rollout_in_progress:max"
@@ -49,17 +48,6 @@ def series(url: str, expr: str) -> list:
     status, body = query(url, expr)
     assert status == 200, (expr, body)
     return body["data"]["result"]
-
-
-def wait_for(what: str, fn, timeout: float = TIMEOUT):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(1)
-    raise AssertionError("%s: not within %ss (last answer %r)" % (what, timeout, last))
 
 
 def fleet_versions(fleet: str, model: str) -> dict:
