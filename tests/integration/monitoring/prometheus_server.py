@@ -16,6 +16,8 @@ from typing import Iterator, Tuple
 
 # One way to get a loopback port and to stop a server's session, shared with the model server tests.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "health"))
+# lab_workloads (wait_for) for the monitoring tests that import this module first.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lab"))
 from health_mlserver import free_port, stop  # noqa: E402
 
 
@@ -56,16 +58,3 @@ def query(url: str, expr: str) -> Tuple[int, dict]:
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"{}")
-
-
-def wait_for(what: str, fn, timeout: float = 240.0, interval: float = 1.0):
-    """fn's first truthy answer, asked every `interval` seconds for up to `timeout`; otherwise an
-    AssertionError naming what was awaited and the last answer (a lab's Prometheus answers late)."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError("%s: not within %ss (last answer %r)" % (what, timeout, last))

@@ -13,9 +13,12 @@ import uuid
 
 import pytest
 from kubernetes import client
-from prometheus_server import query, wait_for
+from lab_workloads import wait_for
+from prometheus_server import query
 
 pytestmark = pytest.mark.lab
+# Waits a lab's Prometheus answers within: two scrapes, federation and the alert rules' periods.
+TIMEOUT = 240
 
 
 def deployment(model: str, version: str) -> dict:
@@ -57,8 +60,8 @@ def test_a_version_changed_by_hand_fires_the_drift_alert_on_the_fleet(lab, lab_m
     fleet = lab_monitoring["fleet_prometheus"]
     sites = sorted(s.name for s in lab.sites)
     matrix = 'gpufleet:model_version:deployments{model="%s"}' % model
-    wait_for("every site's version of %s federated to the fleet" % model,
-             lambda: sorted(r["metric"]["site"] for r in series(fleet, matrix)) == sites)
+    wait_for(lambda: sorted(r["metric"]["site"] for r in series(fleet, matrix)) == sites, TIMEOUT, 1,
+             what="every site's version of %s federated to the fleet" % model)
     drift = 'ALERTS{alertname="GpufleetModelVersionDrift", model="%s"%s}'
     assert series(fleet, drift % (model, "")) == [], "no drift while every site runs 1.0.0"
 
@@ -67,9 +70,9 @@ def test_a_version_changed_by_hand_fires_the_drift_alert_on_the_fleet(lab, lab_m
         model, model, {"metadata": {"labels": {"app.kubernetes.io/version": "1.1.0"}}})
     changed = time.monotonic()
     # Pending first: the grace period holds it back.
-    pending = wait_for("the drift alert pending", lambda: series(fleet, drift % (model, "")))
+    pending = wait_for(lambda: series(fleet, drift % (model, "")), TIMEOUT, 1, what="the drift alert pending")
     assert [r["metric"]["alertstate"] for r in pending] == ["pending"], pending
-    firing = wait_for("the drift alert firing", lambda: series(fleet, drift % (model, ', alertstate="firing"')))
+    firing = wait_for(lambda: series(fleet, drift % (model, ', alertstate="firing"')), TIMEOUT, 1, what="the drift alert firing")
     waited = time.monotonic() - changed
     assert [(r["metric"]["site"], r["metric"]["model"], r["metric"]["version"]) for r in firing] == [
         (odd.name, model, "1.1.0")]
@@ -84,12 +87,11 @@ def test_a_version_changed_by_hand_fires_the_drift_alert_on_the_fleet(lab, lab_m
     print("drift alert firing %.0fs after the change (grace %s, scrape %s)"
           % (waited, lab_monitoring["drift_grace"], lab_monitoring["scrape_interval"]))
 
-    received = wait_for("the drift alert at the Alertmanager",
-                        lambda: alertmanager_alerts(lab_monitoring["alertmanager"], model))
+    received = wait_for(lambda: alertmanager_alerts(lab_monitoring["alertmanager"], model), TIMEOUT, 1, what="the drift alert at the Alertmanager")
     assert [(a["labels"]["alertname"], a["labels"]["site"], a["labels"]["model"], a["labels"]["version"],
              a["status"]["state"]) for a in received] == [("GpufleetModelVersionDrift", odd.name, model, "1.1.0", "active")]
     assert received[0]["annotations"]["description"] == description
 
     client.AppsV1Api(lab.kube(odd)).patch_namespaced_deployment(
         model, model, {"metadata": {"labels": {"app.kubernetes.io/version": "1.0.0"}}})
-    wait_for("the drift alert cleared", lambda: series(fleet, drift % (model, "")) == [])
+    wait_for(lambda: series(fleet, drift % (model, "")) == [], TIMEOUT, 1, what="the drift alert cleared")

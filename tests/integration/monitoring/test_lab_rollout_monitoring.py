@@ -24,13 +24,16 @@ import time
 from pathlib import Path
 
 import pytest
-from prometheus_server import query, wait_for
+from lab_workloads import wait_for
+from prometheus_server import query
 from test_dashboards import ALL, as_grafana_sends
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rollout"))
 from rollout_lab import out, prepared  # noqa: E402
 
 pytestmark = pytest.mark.lab
+# Waits a lab's Prometheus answers within: two scrapes, federation and the alert rules' periods.
+TIMEOUT = 240
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DRIFT = 'ALERTS{alertname="GpufleetModelVersionDrift", model="%s"}'
@@ -59,8 +62,7 @@ def watched_rollout(rollout, fleet: str, sites: set, lab_monitoring: dict) -> tu
     metrics = ("-e", "rollout_metrics_dir=%s" % lab_monitoring["rollout_metrics_dir"])
     first = rollout.run("rollout.yml", rollout.release("1.0.0"), *metrics)
     assert first.returncode == 0, out(first)
-    wait_for("1.0.0 at every site on the fleet",
-             lambda: fleet_versions(fleet, rollout.model) == dict.fromkeys(sites, "1.0.0"))
+    wait_for(lambda: fleet_versions(fleet, rollout.model) == dict.fromkeys(sites, "1.0.0"), TIMEOUT, 1, what="1.0.0 at every site on the fleet")
 
     seen, answered = [], set()
     during = [(where, expr) for where, expr in ALL if DURING_ROLLOUT in metric_names(expr)]
@@ -112,8 +114,8 @@ def test_the_fleet_sees_the_rollout_metrics_file(rolled, lab_monitoring):
     rollout = rolled[0]
     release = rollout.report(rollout.release("1.1.0"))["release"]
     fleet = lab_monitoring["fleet_prometheus"]
-    done = wait_for("the release complete on the fleet", lambda: series(
-        fleet, 'gpufleet_rollout_release_info{release="%s", status="complete"}' % release))
+    done = wait_for(lambda: series(
+        fleet, 'gpufleet_rollout_release_info{release="%s", status="complete"}' % release), TIMEOUT, 1, what="the release complete on the fleet")
     assert len(done) == 1, done
     running = series(fleet, 'gpufleet_rollout_running_version_info{release="%s", model="%s"}' % (release, rollout.model))
     assert sorted((r["metric"]["site"], r["metric"]["version"]) for r in running) == sorted(
@@ -176,8 +178,7 @@ def dcgm_target(lab, lab_monitoring):
     with serving(FIXTURES / "dcgm-exporter.prom") as address:
         targets.write_text(json.dumps([{"targets": [address]}]))
         try:
-            wait_for("the recorded dcgm-exporter series at %s" % site,
-                     lambda: series(url, 'DCGM_FI_DEV_GPU_TEMP{site="%s"}' % site))
+            wait_for(lambda: series(url, 'DCGM_FI_DEV_GPU_TEMP{site="%s"}' % site), TIMEOUT, 1, what="the recorded dcgm-exporter series at %s" % site)
             yield
         finally:
             targets.write_text("[]\n")
