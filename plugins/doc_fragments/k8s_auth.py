@@ -86,7 +86,9 @@ options:
     default: 3
 
 requirements:
-  - kubernetes >= 37.0.0 (the official Kubernetes Python client)
+  - urllib3 >= 2.0.0
+  - kubernetes >= 37.0.0 (the official Kubernetes Python client), only for a kubeconfig whose user runs a
+    credential plugin (exec, auth-provider) or a KUBECONFIG listing several files
 """
 
     # The credential options alone (gpufleet.datacenter.k8s_auth.credentials), for a module that
@@ -139,5 +141,7 @@ options:
     type: str
 
 requirements:
-  - kubernetes >= 37.0.0 (the official Kubernetes Python client)
+  - urllib3 >= 2.0.0
+  - kubernetes >= 37.0.0 (the official Kubernetes Python client), only for a kubeconfig whose user runs a
+    credential plugin (exec, auth-provider) or a KUBECONFIG listing several files
 """

@@ -460,8 +460,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.args import auth_arg_spec
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import (
-    HAS_KUBERNETES,
-    KUBERNETES_IMPORT_ERROR,
+    HAS_URLLIB3,
+    URLLIB3_IMPORT_ERROR,
     SiteAuth,
     get_client,
 )
@@ -523,8 +523,8 @@ def main():
         required_if=[("state", "present", ("image", "model_version"))],
         supports_check_mode=True,
     )
-    if not HAS_KUBERNETES:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    if not HAS_URLLIB3:
+        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
     params = dict(module.params)
     try:
         client = get_client(SiteAuth.from_params(params["site"], params))

@@ -274,8 +274,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.args import CREDENTIALS_ARG_SPEC, credentials_arg_spec
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import (
-    HAS_KUBERNETES,
-    KUBERNETES_IMPORT_ERROR,
+    HAS_URLLIB3,
+    URLLIB3_IMPORT_ERROR,
     SiteAuth,
 )
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.fleet import query_fleet
@@ -326,8 +326,8 @@ def input_errors(params):
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if not HAS_KUBERNETES:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    if not HAS_URLLIB3:
+        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
     params = module.params
     errors = input_errors(params)
     if errors:

@@ -136,9 +136,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.module_exit import finish
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store, run_lock
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import JournalError, RolloutError
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.site import desired_by_model
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import (
-    PHASES, STATUSES, apply_event, iso, new_journal)
+    PHASES, STATUSES, apply_event, desired_by_model, iso, new_journal)
 
 ARGUMENT_SPEC = {
     "path": {"type": "path", "required": True},

@@ -188,7 +188,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.module_exit import finish
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.args import auth_arg_spec
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import (
-    HAS_KUBERNETES, KUBERNETES_IMPORT_ERROR, SiteAuth, get_client)
+    HAS_URLLIB3, URLLIB3_IMPORT_ERROR, SiteAuth, get_client)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import RolloutError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.site import run_site
@@ -223,8 +223,8 @@ def execute(params, check_mode, progress=None):
 
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_KUBERNETES:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    if not HAS_URLLIB3:
+        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
     finish(module, *execute(module.params, module.check_mode))
 
 

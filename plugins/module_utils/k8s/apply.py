@@ -68,7 +68,8 @@ NOT_READ: Any = object()
 
 def apply_object(client: Any, manifest: Dict[str, Any], field_manager: str, check_mode: bool,
                  force: bool = True, live: Any = NOT_READ) -> ApplyResult:
-    """Decide with a dry run, then apply for real only when something changes and not in check mode.
+    """Decide with a dry run, then apply for real only when something changes and not in check mode;
+    an object that does not exist yet is applied without the dry run.
 
     live: the object as the caller just read it (saves a round trip), else it is read here.
     """
@@ -76,11 +77,17 @@ def apply_object(client: Any, manifest: Dict[str, Any], field_manager: str, chec
     kind, name, namespace = manifest["kind"], meta["name"], meta.get("namespace")
     if live is NOT_READ:
         live = client.get(kind, name, namespace)
-    predicted = client.apply(manifest, field_manager, force=force, dry_run=True)
-    changed = live is None or comparable(live) != comparable(predicted)
-    result = predicted
-    if changed and not check_mode:
-        result = client.apply(manifest, field_manager, force=force)
+    if live is None and not check_mode:
+        # A new object changes whatever a dry run would say: apply it at once (one round trip per
+        # object, not two; with 50 new models on a distant site that is seconds).
+        predicted = result = client.apply(manifest, field_manager, force=force)
+        changed = True
+    else:
+        predicted = client.apply(manifest, field_manager, force=force, dry_run=True)
+        changed = live is None or comparable(live) != comparable(predicted)
+        result = predicted
+        if changed and not check_mode:
+            result = client.apply(manifest, field_manager, force=force)
     return ApplyResult(
         kind=kind, name=name, namespace=namespace, changed=changed, created=live is None,
         before=project(live, manifest) if live else {},

@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One cached API client per site, on the official `kubernetes` client.
+"""One cached API client per site: dict in, dict out, over HTTPS (urllib3).
 
-Objects travel as plain dicts (raw JSON) rather than the generated model classes, so
-manifests, diffs and diagnoses stay pure functions over dicts and unit tests need no
-model objects.
+Objects travel as plain dicts (raw JSON) rather than generated model classes, so manifests,
+diffs and diagnoses stay pure functions over dicts and unit tests need no model objects. The
+kubeconfig is read by k8s/kubeconfig.py, the wire is k8s/transport.py; the official `kubernetes`
+client is imported only for a kubeconfig whose credentials come from a plugin.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import urlencode
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import (
     ApiError,
@@ -26,16 +28,18 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions
 
 try:
     import urllib3
-    from kubernetes import client as k8s_client
-    from kubernetes import config as k8s_config
-    from kubernetes.client.exceptions import ApiException
-    from kubernetes.config.config_exception import ConfigException
 
-    HAS_KUBERNETES = True
-    KUBERNETES_IMPORT_ERROR = None
+    from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s import kubeconfig
+    from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.transport import TlsSetupError, Transport
+
+    if kubeconfig.yaml is None:
+        raise ImportError("No module named 'yaml' (PyYAML), which reads kubeconfigs")
+
+    HAS_URLLIB3 = True
+    URLLIB3_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - exercised by ansible-test import sanity
-    HAS_KUBERNETES = False
-    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
+    HAS_URLLIB3 = False
+    URLLIB3_IMPORT_ERROR = traceback.format_exc()
 
 # Statuses worth retrying: throttling and transient server-side failures.
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -44,9 +48,7 @@ APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 # not objects, cost the time. The connection pool holds as many connections.
 PARALLEL_REQUESTS = 16
 
-# kind -> (API path prefix, plural, namespaced). Requests go straight through ApiClient:
-# the generated API classes validate every call with pydantic, and building those validators
-# costs about a second per class on first use, more than a whole rollout on a small site.
+# kind -> (API path prefix, plural, namespaced): the only kinds the collection reads or writes.
 KINDS = {
     "Deployment": ("/apis/apps/v1", "deployments", True),
     "ReplicaSet": ("/apis/apps/v1", "replicasets", True),
@@ -141,32 +143,34 @@ def retry_policy(retries: int, backoff_factor: float = 0.5) -> "urllib3.util.ret
     )
 
 
-def build_configuration(auth: SiteAuth) -> "k8s_client.Configuration":
+def build_configuration(auth: SiteAuth) -> Any:
     """The kubeconfig (unless host and credentials stand alone), then the options over it, with TLS
     verification enforced."""
     where = "kubeconfig %s" % (auth.kubeconfig or "(default)")
     if auth.context:
         where += " context %s" % auth.context
-    configuration = k8s_client.Configuration()
     if auth.standalone():
         where = "API server %s" % auth.host
+        configuration = kubeconfig.Configuration()
     else:
         try:
-            k8s_config.load_kube_config(
-                config_file=auth.kubeconfig,
-                context=auth.context,
-                client_configuration=configuration,
-                persist_config=False,
-            )
-        except (ConfigException, OSError, TypeError, ValueError) as e:
+            path = auth.kubeconfig or (None if kubeconfig.needs_official_loader(None) else kubeconfig.default_path())
+            if path is None or kubeconfig.uses_plugins(path, auth.context):
+                configuration = kubeconfig.from_official_loader(path, auth.context)
+            else:
+                configuration = kubeconfig.from_kubeconfig(path, auth.context)
+        except kubeconfig.KubeconfigError as e:
             raise ConfigError("load", where, auth.site, str(e)) from e
-    for option, attribute, what in (("ca_cert", "ssl_ca_cert", "CA bundle"), ("client_cert", "cert_file", "client certificate"),
-                                    ("client_key", "key_file", "client key")):
+    for option, attribute, inline, what in (("ca_cert", "ssl_ca_cert", "ca_data", "CA bundle"),
+                                            ("client_cert", "cert_file", "cert_data", "client certificate"),
+                                            ("client_key", "key_file", "key_data", "client key")):
         value = getattr(auth, option)
         if value:
             if not os.path.isfile(value):
                 raise ConfigError("load", "%s %s" % (what, value), auth.site, "file not found")
             setattr(configuration, attribute, value)
+            # The file given as an option replaces the kubeconfig's inline data of the same thing.
+            setattr(configuration, inline, None)
     if auth.ca_cert:
         configuration.verify_ssl = True
     if auth.host:
@@ -184,6 +188,8 @@ def build_configuration(auth: SiteAuth) -> "k8s_client.Configuration":
             "the cluster entry sets insecure-skip-tls-verify; TLS verification is always on, "
             "give ca_cert (the API server's CA bundle) instead",
         )
+    if not configuration.host:
+        raise ConfigError("load", where, auth.site, "no API server address (host)")
     configuration.retries = retry_policy(auth.api_retries)
     # A site step keeps PARALLEL_REQUESTS in flight; each thread keeps its connection.
     configuration.connection_pool_maxsize = max(configuration.connection_pool_maxsize or 0, PARALLEL_REQUESTS)
@@ -199,17 +205,16 @@ def object_ref(kind: str, name: Optional[str], namespace: Optional[str]) -> str:
     return "%s %s" % (kind, name) if name else "%ss" % kind
 
 
-def api_error_cause(exc: "ApiException") -> str:
+def api_error_cause(status: int, reason: str, body: bytes) -> str:
     """The API server's own message (Status.message) when there is one."""
-    body = getattr(exc, "body", None)
     if body:
         try:
             message = json.loads(body).get("message")
             if message:
-                return "%s (HTTP %s)" % (message, exc.status)
+                return "%s (HTTP %s)" % (message, status)
         except (ValueError, AttributeError):
             pass
-    return "HTTP %s %s" % (exc.status, exc.reason or "")
+    return "HTTP %s %s" % (status, reason or "")
 
 
 def connection_cause(exc: Exception) -> str:
@@ -223,19 +228,19 @@ def connection_cause(exc: Exception) -> str:
 
 
 class KubeClient:
-    """Thin dict-in/dict-out REST client for one site, on the official client's ApiClient."""
+    """Thin dict-in/dict-out REST client for one site."""
 
-    def __init__(self, auth: SiteAuth, api_client: Any, deadline: Optional[float] = None):
+    def __init__(self, auth: SiteAuth, transport: Any, deadline: Optional[float] = None):
         self.auth = auth
         self.site = auth.site
-        self.api_client = api_client
+        self.transport = transport
         self.timeout: Tuple[float, float] = (auth.connect_timeout, auth.read_timeout)
         # time.monotonic() value after which no request starts and none waits past.
         self.deadline = deadline
 
     def bounded(self, deadline: Optional[float]) -> "KubeClient":
         """The same connection with every request's timeout capped by what is left until deadline."""
-        return KubeClient(self.auth, self.api_client, deadline)
+        return KubeClient(self.auth, self.transport, deadline)
 
     def request_timeout(self, what: str, ref: str) -> Tuple[float, float]:
         if self.deadline is None:
@@ -248,23 +253,25 @@ class KubeClient:
     def request(self, method: str, what: str, kind: str, name: Optional[str] = None,
                 namespace: Optional[str] = None, query: Optional[List[Tuple[str, Any]]] = None,
                 body: Optional[Dict[str, Any]] = None, content_type: str = "application/json") -> Dict[str, Any]:
+        ref = object_ref(kind, name, namespace)
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type
-        timeout = self.request_timeout(what, object_ref(kind, name, namespace))
+        timeout = self.request_timeout(what, ref)
+        url = self.transport.host + resource_path(kind, name, namespace)
+        if query:
+            url += "?" + urlencode(query)
         try:
-            serialized = self.api_client.param_serialize(
-                method=method, resource_path=resource_path(kind, name, namespace), query_params=query or [],
-                header_params=headers, body=body, auth_settings=["BearerToken"])
-            response = self.api_client.call_api(*serialized, _request_timeout=timeout)
-            data = response.read()
-            if not 200 <= response.status <= 299:
-                raise ApiException(http_resp=response)
-        except ApiException as e:
-            raise ApiError(what, object_ref(kind, name, namespace), self.site,
-                           api_error_cause(e), status=e.status or 0, reason=e.reason or "") from e
+            response = self.transport.send(method, url, headers, None if body is None else json.dumps(body).encode(),
+                                           timeout)
+        except TlsSetupError as e:
+            raise ConfigError("load", "TLS material", self.site, str(e)) from e
         except urllib3.exceptions.HTTPError as e:
-            raise ApiError(what, object_ref(kind, name, namespace), self.site, connection_cause(e)) from e
+            raise ApiError(what, ref, self.site, connection_cause(e)) from e
+        data = response.data
+        if not 200 <= response.status <= 299:
+            raise ApiError(what, ref, self.site, api_error_cause(response.status, response.reason, data),
+                           status=response.status, reason=response.reason or "")
         return json.loads(data) if data else {}
 
     def get(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[Dict[str, Any]]:
@@ -324,8 +331,7 @@ def get_client(auth: SiteAuth) -> KubeClient:
     with _CACHE_LOCK:
         cached = _CACHE.get(auth)
         if cached is None:
-            configuration = build_configuration(auth)
-            cached = KubeClient(auth, k8s_client.ApiClient(configuration))
+            cached = KubeClient(auth, Transport(build_configuration(auth)))
             _CACHE[auth] = cached
         return cached
 

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 # One grammar for release names; it also keeps the report directory, named after the release, in place.
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import redacted as env_redacted
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.release import RELEASE_NAME
 
 SCHEMA = 1
@@ -146,3 +147,10 @@ def overall_status(journal: Dict[str, Any], sites: Any) -> str:
     if all(s == "pending" for s in statuses):
         return "not_started"
     return "in_progress"
+
+
+def desired_by_model(models: List[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+    """The journal's `after`: each model's release state, as a snapshot would read it (pure)."""
+    return {m["name"]: dict({k: (env_redacted(v) if k == "env" else v) for k, v in m.items()
+                             if k not in ("name", "health")}, exists=True)
+            for m in models}

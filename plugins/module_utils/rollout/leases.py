@@ -149,13 +149,18 @@ class Leases:
         self._thread: Optional[threading.Thread] = None
         self._lock = threading.Lock()
 
+    def live(self) -> Dict[Any, Dict[str, Any]]:
+        """{(namespace, lease name): Lease} of the models' namespaces: one LIST per namespace."""
+        found: Dict[Any, Dict[str, Any]] = {}
+        for namespace in sorted({m["namespace"] for m in self.models}):
+            for lease in self.client.list("Lease", namespace, label_selector=LEASE_SELECTOR):
+                found[(namespace, (lease.get("metadata") or {}).get("name"))] = lease
+        return found
+
     def check(self) -> List[str]:
         """Problems for preflight: models held by another live run. One LIST per namespace."""
         problems = []
-        live: Dict[Any, Dict[str, Any]] = {}
-        for namespace in sorted({m["namespace"] for m in self.models}):
-            for lease in self.client.list("Lease", namespace, label_selector=LEASE_SELECTOR):
-                live[(namespace, (lease.get("metadata") or {}).get("name"))] = lease
+        live = self.live()
         for model in self.models:
             verdict = claim(live.get((model["namespace"], lease_name(model["name"]))), self.holder, self.now())
             if verdict["action"] == "held":
@@ -167,17 +172,25 @@ class Leases:
     def acquire(self) -> None:
         """Take every model's lease, or raise LeaseHeld having released the ones taken."""
         try:
-            self.took_over += [note for note in each(self._acquire_one, self.models) if note]
+            # One read for all (not a GET per model), then a write each: a write made stale by
+            # another run in between is refused (409) like one after a GET.
+            live = self.live() if len(self.models) > 1 else None
+            self.took_over += [note for note in each(lambda model: self._acquire_one(model, live), self.models)
+                               if note]
         except BaseException:
             self.release()
             raise
         self._thread = threading.Thread(target=self._renew_loop, name="lease-renew-%s" % self.site, daemon=True)
         self._thread.start()
 
-    def _acquire_one(self, model: Dict[str, Any]) -> Optional[str]:
-        """Take one model's lease; returns what a takeover must say, or None."""
+    def _acquire_one(self, model: Dict[str, Any], listed: Optional[Dict[Any, Dict[str, Any]]] = None) -> Optional[str]:
+        """Take one model's lease (listed: the namespaces' leases as just read, else it is read);
+        returns what a takeover must say, or None."""
         name, namespace = model["name"], model["namespace"]
-        live = self.client.get("Lease", lease_name(name), namespace)
+        if listed is None:
+            live = self.client.get("Lease", lease_name(name), namespace)
+        else:
+            live = listed.get((namespace, lease_name(name)))
         verdict = claim(live, self.holder, self.now())
         if verdict["action"] == "held":
             previous = verdict["previous"]
@@ -190,6 +203,9 @@ class Leases:
         except ApiError as e:
             if e.status != 409:
                 raise
+            if listed is not None and live is None:
+                # Not in the LIST (created since, or without our label): decide again on a fresh read.
+                return self._acquire_one(model)
             # Another run wrote the lease between our read and our write: it won.
             again = state(self.client.get("Lease", lease_name(name), namespace), self.now())
             raise LeaseHeld(self.site, name, namespace, again["holder"] or "another run", again["since"],

@@ -21,7 +21,6 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client import PARALLEL_REQUESTS
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import redacted as env_redacted
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import resolve, unresolved
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
@@ -34,7 +33,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import JournalError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.gates import (
     GateFailed, endpoint_gate, prometheus_gate)
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import apply_event, iso
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import apply_event, desired_by_model, iso
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.leases import (
     DEFAULT_LEASE_SECONDS, LeaseHeld, Leases, run_identity)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.resume import model_at_desired
@@ -102,13 +101,6 @@ def versions_of(states: Optional[Dict[str, Any]]) -> str:
 def should_roll_back(policy: Dict[str, Any]) -> bool:
     """A failed site is rolled back unless the policy halts in place (pure)."""
     return policy.get("on_failure", "rollback_site") != "halt"
-
-
-def desired_by_model(models: List[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
-    """The journal's `after`: each model's release state, as a snapshot would read it (pure)."""
-    return {m["name"]: dict({k: (env_redacted(v) if k == "env" else v) for k, v in m.items()
-                             if k not in ("name", "health")}, exists=True)
-            for m in models}
 
 
 class SiteStep:
@@ -186,10 +178,12 @@ class SiteStep:
             except K8sError as e:
                 return e
 
-        # The first model alone: it checks (or creates) the namespace once for all the others.
-        outcomes: List[Any] = [one(params_list[0])] if params_list else []
+        # Unless the leases checked the namespaces already, the first model goes alone: it checks
+        # (or creates) the namespace once for all the others.
+        solo = params_list[:1] if params_list and params_list[0]["namespace"] not in namespaces else []
+        outcomes: List[Any] = [one(params) for params in solo]
         with ThreadPoolExecutor(max_workers=max(1, min(APPLY_WORKERS, len(params_list)))) as pool:
-            outcomes += list(pool.map(one, params_list[1:]))
+            outcomes += list(pool.map(one, params_list[len(solo):]))
         failed = [e for e in outcomes if isinstance(e, K8sError)]
         results = [r for r in outcomes if not isinstance(r, K8sError)]
         for result in results:

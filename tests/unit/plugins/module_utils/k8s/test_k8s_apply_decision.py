@@ -136,3 +136,23 @@ def test_fake_removes_a_field_like_the_recorded_server(fixture):
     server.apply(first, "gpufleet.datacenter")
     predicted = server.apply(recorded["sent"], "gpufleet.datacenter", dry_run=True)
     assert predicted["spec"] == recorded["returned"]["spec"]
+
+
+def test_a_new_object_is_applied_at_once_without_a_dry_run():
+    # Rules out a second round trip per new object (50 new models on a distant site): nothing
+    # exists, so the change is known without asking the server what it would do.
+    server = ApiServer({("Namespace", "serving"): NAMESPACE})
+    result = decide(server, manifest())
+    assert result.changed is True and result.created is True
+    assert [bool(c.kwargs.get("dry_run")) for c in server.client.apply.call_args_list] == [False]
+    assert server.get("Deployment", "llm")["spec"]["replicas"] == 2
+    assert result.after["spec"]["replicas"] == 2
+
+
+def test_a_new_object_in_check_mode_is_only_dry_run():
+    # Rules out the shortcut reaching check mode: there the server only says what it would do.
+    server = ApiServer({("Namespace", "serving"): NAMESPACE})
+    result = decide(server, manifest(), check_mode=True)
+    assert result.changed is True
+    assert [c.kwargs.get("dry_run") for c in server.client.apply.call_args_list] == [True]
+    assert server.get("Deployment", "llm") is None

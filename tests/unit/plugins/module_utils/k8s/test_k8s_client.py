@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import time
@@ -9,10 +10,12 @@ import pytest
 import urllib3
 import yaml
 
+from test_k8s_transport import issue
+
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s import client as k8s
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError, ConfigError
 
-# Any PEM-looking bytes do: the loader writes them to a file, it does not parse them.
+# Any PEM-looking bytes do: the loader decodes them, TLS parses them only on the first request.
 FAKE_PEM = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
 
 
@@ -53,8 +56,8 @@ def test_site_auth_from_params_normalises(tmp_path):
 def test_context_selects_cluster_and_tls_is_on(tmp_path, context, host):
     cfg = k8s.build_configuration(k8s.SiteAuth("lab-a", write_kubeconfig(tmp_path), context))
     assert cfg.host == host
-    assert cfg.verify_ssl is True and cfg.ssl_ca_cert
-    assert "Bearer t0ken" in cfg.api_key.values()
+    assert cfg.verify_ssl is True and cfg.ca_data.startswith("-----BEGIN CERTIFICATE-----")
+    assert cfg.auth_headers() == {"authorization": "Bearer t0ken"}
     assert cfg.retries.total == 3
 
 
@@ -119,7 +122,7 @@ def test_object_ref(kind, name, namespace, expected):
 
 
 class Response:
-    """What ApiClient.call_api returns (RESTResponse), reduced to what the client reads."""
+    """What urllib3's request returns, reduced to what the client reads."""
 
     def __init__(self, status, doc=None):
         self.status = status
@@ -127,32 +130,43 @@ class Response:
         self.data = json.dumps(doc).encode() if doc is not None else b""
         self.headers = {}
 
-    def read(self):
-        return self.data
+
+def on_the_wire(client, *responses):
+    """The client's real transport (URL, headers, credentials, timeouts) over a mocked connection pool."""
+    client.transport._pool = Mock(request=Mock(side_effect=list(responses)))
+    return client.transport._pool.request
 
 
 def recording_client(tmp_path, *responses):
-    """A KubeClient on a real ApiClient (real URL, header and auth serialisation); only the wire is mocked."""
     auth = k8s.SiteAuth("eu-west", write_kubeconfig(tmp_path), connect_timeout=1, read_timeout=2)
     client = k8s.get_client(auth)
-    client.api_client.call_api = Mock(side_effect=list(responses))
+    on_the_wire(client, *responses)
     return client
+
+
+def sent(client):
+    """(method, url, headers, body, timeout) of the last request."""
+    call = client.transport._pool.request.call_args
+    body = call.kwargs["body"]
+    timeout = call.kwargs["timeout"]
+    return (call.args[0], call.args[1], call.kwargs["headers"], json.loads(body) if body else None,
+            (timeout.connect_timeout, timeout.read_timeout))
 
 
 def test_get_builds_url_auth_and_timeouts(tmp_path):
     client = recording_client(tmp_path, Response(200, {"kind": "Deployment"}))
     assert client.get("Deployment", "llm", "serving") == {"kind": "Deployment"}
-    method, url, headers, body, _post = client.api_client.call_api.call_args.args
+    method, url, headers, body, timeout = sent(client)
     assert (method, url, body) == ("GET", "https://127.0.0.1:6443/apis/apps/v1/namespaces/serving/deployments/llm", None)
     assert headers["authorization"] == "Bearer t0ken" and headers["Accept"] == "application/json"
-    assert client.api_client.call_api.call_args.kwargs == {"_request_timeout": (1.0, 2.0)}
+    assert timeout == (1.0, 2.0)
 
 
 def test_apply_is_server_side_apply(tmp_path):
     client = recording_client(tmp_path, Response(200, {"kind": "Deployment"}))
     manifest = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "llm", "namespace": "serving"}}
     client.apply(manifest, "gpufleet.datacenter", force=True, dry_run=True)
-    method, url, headers, body, _post = client.api_client.call_api.call_args.args
+    method, url, headers, body, _timeout = sent(client)
     assert method == "PATCH"
     assert url.endswith("/apis/apps/v1/namespaces/serving/deployments/llm"
                         "?fieldManager=gpufleet.datacenter&force=true&dryRun=All")
@@ -170,7 +184,7 @@ def test_apply_is_server_side_apply(tmp_path):
 def test_paths(tmp_path, call, url):
     client = recording_client(tmp_path, Response(200, {"items": []}))
     call(client)
-    assert client.api_client.call_api.call_args.args[1] == "https://127.0.0.1:6443" + url
+    assert sent(client)[1] == "https://127.0.0.1:6443" + url
 
 
 def test_not_found_is_none_or_false(tmp_path):
@@ -212,6 +226,10 @@ def free_loopback_port():
 def test_real_refused_connection_retries_then_fails_fast(tmp_path):
     # A closed loopback port: real urllib3 behaviour, bounded retries with backoff, no server needed.
     path = write_kubeconfig(tmp_path, server="https://127.0.0.1:%d" % free_loopback_port())
+    doc = yaml.safe_load(open(path))
+    doc["clusters"][0]["cluster"]["certificate-authority-data"] = base64.b64encode(issue("ca", ca=True)[2].encode()).decode()
+    with open(path, "w") as f:
+        yaml.safe_dump(doc, f)
     client = k8s.get_client(k8s.SiteAuth("eu-west", path, api_retries=2, connect_timeout=1))
     started = time.monotonic()
     with pytest.raises(ApiError) as err:
@@ -224,11 +242,11 @@ def test_real_refused_connection_retries_then_fails_fast(tmp_path):
 
 
 def sent_request(auth):
-    """(url, headers) of one GET through a real ApiClient built from auth; only the wire is mocked."""
+    """(url, headers) of one GET through the client built from auth; only the connection pool is mocked."""
     client = k8s.get_client(auth)
-    client.api_client.call_api = Mock(side_effect=[Response(200, {"items": []})])
+    on_the_wire(client, Response(200, {"items": []}))
     client.list("Node")
-    method, url, headers, _body, _post = client.api_client.call_api.call_args.args
+    _method, url, headers, _body, _timeout = sent(client)
     return url, headers
 
 

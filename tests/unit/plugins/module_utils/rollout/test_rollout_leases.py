@@ -244,11 +244,13 @@ def test_many_models_take_and_give_back_their_leases_with_requests_in_flight_tog
                     in_flight[0] -= 1
         return wrapped
 
-    api.get, api.replace = slow(original_get), slow(original_replace)
+    api.get, api.create, api.replace = slow(original_get), slow(api.create), slow(original_replace)
     models = [model(name="m%02d" % i) for i in range(50)]
     leases = Leases(api, "lab-apac", models, A, now=lambda: NOW)
     leases.acquire()
     assert most[0] > 1
+    # One LIST of the namespace's leases, not a GET per model, before the writes.
+    assert api.reads == 0
     assert all(api.objects[("Lease", "gpufleet-model-m%02d" % i)]["spec"]["holderIdentity"] == A for i in range(50))
     leases.release()
     assert all(api.objects[("Lease", "gpufleet-model-m%02d" % i)]["spec"]["holderIdentity"] is None for i in range(50))
@@ -257,3 +259,22 @@ def test_many_models_take_and_give_back_their_leases_with_requests_in_flight_tog
     with pytest.raises(LeaseHeld, match="model m42"):
         Leases(api, "lab-apac", models, A, now=lambda: NOW).acquire()
     assert [i for i in range(50) if api.objects[("Lease", "gpufleet-model-m%02d" % i)]["spec"]["holderIdentity"] == A] == []
+
+
+def test_a_lease_written_after_the_list_is_decided_on_a_fresh_read():
+    """Leases are listed once, then written: one created in between (unseen by the LIST) makes our
+    create a 409, and the model is decided again on a GET - held by a live run: refused naming it;
+    given back: taken."""
+    api = FakeApi()
+    Leases(api, "lab-eu", [model(name="a")], B, now=lambda: NOW).acquire()
+    free = Leases(api, "lab-eu", [model(name="b")], B, now=lambda: NOW)
+    free.acquire()
+    free.release()
+    api.list = lambda kind, namespace=None, label_selector=None, field_selector=None: []
+    with pytest.raises(LeaseHeld, match="model a .*release rel-b from ctl-b"):
+        Leases(api, "lab-eu", [model(name="a"), model(name="c")], A, now=lambda: NOW).acquire()
+    taken = Leases(api, "lab-eu", [model(name="b"), model(name="c")], A, now=lambda: NOW)
+    taken.acquire()
+    assert api.objects[("Lease", "gpufleet-model-b")]["spec"]["holderIdentity"] == A
+    assert api.objects[("Lease", "gpufleet-model-c")]["spec"]["holderIdentity"] == A
+    taken.release()

@@ -364,3 +364,28 @@ def test_the_step_returns_the_diff_of_what_it_changed(journal):
     assert [d["before_header"] for d in result["diff"]] == ["Deployment models/chat", "Service models/chat"]
     again = step(api, clock, journal, [model()], policy()).rollout({})
     assert again["diff"] == [] and again["changed"] is False
+
+
+def test_models_are_applied_together_once_the_leases_checked_the_namespace(journal):
+    """The first model went alone so that it checked the namespace for the others; the leases check
+    it first now, so no model waits for another (a distant site pays round trips per batch)."""
+    import threading
+
+    api, clock = FakeApi(), Clock()
+    original_get = api.get
+    readers, namespace_reads = [], []
+
+    def get(kind, name, namespace=None):
+        if kind == "Deployment":
+            readers.append(threading.current_thread() is threading.main_thread())
+        if kind == "Namespace":
+            namespace_reads.append(name)
+        return original_get(kind, name, namespace)
+
+    api.get = get
+    models = [model(name="m%d" % i) for i in range(3)]
+    result = step(api, clock, journal, models, policy()).rollout({})
+    assert result["status"] == "verified"
+    # The applies' reads come first; the wait's and the final read's follow in this thread.
+    assert readers[:3] == [False, False, False]
+    assert namespace_reads == ["models"]
