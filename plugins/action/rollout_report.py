@@ -4,10 +4,20 @@
 
 from __future__ import annotations
 
-from ansible_collections.gpufleet.datacenter.plugins.modules.rollout_report import ARGUMENT_SPEC, execute
+from ansible.utils.display import Display
+from ansible_collections.gpufleet.datacenter.plugins.modules.rollout_report import ARGUMENT_SPEC, execute, shown
 from ansible_collections.gpufleet.datacenter.plugins.plugin_utils.in_process import InProcessAction
 
 
 class ActionModule(InProcessAction):
     argument_spec = staticmethod(lambda: ARGUMENT_SPEC)
     execute = staticmethod(execute)
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        # The end of a run reads as the report itself, printed here rather than by a debug task.
+        if result.get("table") and getattr(self, "params", {}).get("show"):
+            Display().display("\n".join(shown(result)))
+        if result.get("failed"):
+            result.pop("table", None)
+        return result

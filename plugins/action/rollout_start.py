@@ -11,13 +11,13 @@ from ansible.utils.display import Display
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan_table import plan_rows, render
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.start import (
     problems_message, site_problems, todo_plan)
-from ansible_collections.gpufleet.datacenter.plugins.modules import rollout_journal
+from ansible_collections.gpufleet.datacenter.plugins.modules import rollout_journal, rollout_report
 from ansible_collections.gpufleet.datacenter.plugins.modules.rollout_start import ARGUMENT_SPEC
 
 
-def journal_params(**given):
-    """rollout_journal's parameters: its defaults, then what this step gives."""
-    params = {name: spec.get("default") for name, spec in rollout_journal.ARGUMENT_SPEC.items()}
+def module_params(module, **given):
+    """A module's parameters: its defaults, then what this step gives."""
+    params = {name: spec.get("default") for name, spec in module.ARGUMENT_SPEC.items()}
     params.update(given)
     return params
 
@@ -36,8 +36,9 @@ def start(params, preflights, check_mode):
     by_site = {p["site"]: p for p in preflights if isinstance(p, dict) and p.get("site")}
     table = render(plan_rows(plan, check["site_models"], by_site, check["release"]["policy"]["max_surge"]))
     result["plan_table"] = table
-    outcome, error = rollout_journal.execute(journal_params(
-        path=check["journal"], release=check["release"]["name"], fingerprint=check["fingerprint"], plan=plan,
+    outcome, error = rollout_journal.execute(module_params(
+        rollout_journal, path=check["journal"], release=check["release"]["name"], fingerprint=check["fingerprint"],
+        plan=plan,
         # A second run of this release on this controller stops here while this one lives.
         run_lock=True, paused_after="" if params["promote"] else None), check_mode)
     if error:
@@ -45,6 +46,14 @@ def start(params, preflights, check_mode):
     journal = outcome["journal"]
     result.update(changed=outcome["changed"], journal=journal,
                   todo=todo_plan(plan, preflights, "paused" in journal, params["promote"]))
+    if params.get("metrics_dir") and result["todo"]["hosts"] and not check_mode:
+        # Before the first change, through the report's own writer: the drift alert stays quiet.
+        marked, error = rollout_report.execute(module_params(
+            rollout_report, journal=check["journal"], dest=check["reports_dir"], desired=check["desired"],
+            sites=[p for p in preflights if isinstance(p, dict)], metrics_dir=params["metrics_dir"], rolling=True))
+        if error:
+            return dict(result, failed=True, msg=error)
+        result["metrics_file"] = marked["metrics_file"]
     if outcome.get("warnings"):
         result["warnings"] = outcome["warnings"]
     return result

@@ -77,6 +77,21 @@ options:
         on. The report at the end of the run writes the file again with the outcome.
     type: bool
     default: false
+  show:
+    description:
+      - Print the table, the report files and, for a paused release, how to continue, as the task's
+        output (the action plugin that runs this module in the controller prints them).
+    type: bool
+    default: false
+  fail_unless_complete:
+    description:
+      - Fail, with RV(summary) as the message, unless the release is complete and every site runs it
+        (no drift, none unreachable). A release paused by C(policy.pause_after) is the operator's gate,
+        not a failure. Never fails in check mode.
+      - The failed result holds C(status), C(files) and C(metrics_file) beside the message; the table
+        is printed by O(show).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -87,9 +102,13 @@ EXAMPLES = r"""
     sites: "{{ groups['kube_api'] | map('extract', hostvars, '__rollout_final') | list }}"
   register: __rollout_report
 
-- name: Show the report table
-  ansible.builtin.debug:
-    msg: "{{ __rollout_report.table }}"
+- name: Write and show the rollout report; fail unless every site runs the release
+  gpufleet.datacenter.rollout_report:
+    journal: "{{ __rollout_release.journal }}"
+    dest: reports
+    sites: "{{ groups['kube_api'] | map('extract', hostvars, '__rollout_final') | list }}"
+    show: true
+    fail_unless_complete: true
 """
 
 RETURN = r"""
@@ -151,7 +170,26 @@ ARGUMENT_SPEC = {
     "metrics_dir": {"type": "path"},
     "report_files": {"type": "bool", "default": True},
     "rolling": {"type": "bool", "default": False},
+    "show": {"type": "bool", "default": False},
+    "fail_unless_complete": {"type": "bool", "default": False},
 }
+
+
+def incomplete(report):
+    """Whether the release is not complete everywhere (pure); a paused release is a gate, not a failure."""
+    if report["status"] == "paused":
+        return False
+    return bool(report["status"] != "complete" or report["drift"] or report["unreachable"])
+
+
+def shown(result):
+    """The lines `show` prints: the table, the report files, and for a paused release how to continue."""
+    lines = list(result.get("table") or [])
+    if result.get("files"):
+        lines.append("report: " + ", ".join(result["files"]))
+    if result.get("status") == "paused":
+        lines += (result.get("summary") or "").splitlines()
+    return lines
 
 
 def execute(params, check_mode=False, diff=False):
@@ -176,9 +214,13 @@ def execute(params, check_mode=False, diff=False):
             # The end of the run: the release's run lock (rollout_journal run_lock) goes back.
             run_lock.release_lock(params["journal"], os.getppid())
     report = written["report"]
-    return {"changed": bool(written["changed_files"]) if report_files else False, "report": report,
-            "status": report["status"], "table": table(report), "summary": failure_summary(report),
-            "files": written["files"] if report_files else [], "metrics_file": metrics_file}, None
+    result = {"changed": bool(written["changed_files"]) if report_files else False, "report": report,
+              "status": report["status"], "table": table(report), "summary": failure_summary(report),
+              "files": written["files"] if report_files else [], "metrics_file": metrics_file}
+    if params.get("fail_unless_complete") and not check_mode and incomplete(report):
+        # Lean: a failed task prints its whole result, and `show` has printed the table already.
+        return {key: result[key] for key in ("changed", "status", "files", "metrics_file", "table")}, result["summary"]
+    return result, None
 
 
 def main() -> None:

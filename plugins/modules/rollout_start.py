@@ -50,6 +50,14 @@ options:
     description: Continue a release paused by C(policy.pause_after) (C(-e rollout_promote=true) in C(rollout.yml)).
     type: bool
     default: false
+  metrics_dir:
+    description:
+      - Mark the release in progress in the fleet's rollout metrics before the first change, so the drift
+        alert stays quiet while sites move (C(-e rollout_metrics_dir=DIR) in C(rollout.yml)). The directory
+        is the node exporter's textfile collector directory; the file is written by
+        M(gpufleet.datacenter.rollout_report)'s writer, as with its O(gpufleet.datacenter.rollout_report#module:rolling) option.
+      - Written only when this run deploys to a site, never in check mode.
+    type: path
 notes:
   - The lock is given back by M(gpufleet.datacenter.rollout_report) at the end of the run.
 """
@@ -80,6 +88,11 @@ todo:
   returned: success
   type: dict
   sample: {hosts: [api-eu-west, api-us-east], serial: [1, 1]}
+metrics_file:
+  description: The rollout metrics file marked in progress, when O(metrics_dir) is set and this run deploys.
+  returned: when written
+  type: str
+  sample: /var/lib/prometheus/node-exporter/gpufleet_rollout_chat-2026-11.prom
 problems:
   description: Every site's preflight problems (the run stops when there is one).
   returned: always
@@ -95,6 +108,7 @@ ARGUMENT_SPEC = {
     "preflight": {"type": "list", "elements": "dict"},
     "preflight_register": {"type": "str", "default": "__rollout_preflight"},
     "promote": {"type": "bool", "default": False},
+    "metrics_dir": {"type": "path"},
 }
 
 

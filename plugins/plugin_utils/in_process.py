@@ -32,6 +32,8 @@ class InProcessAction(ActionBase):
         result = super().run(tmp, task_vars)
         _validation, params = self.validate_argument_spec(argument_spec=self.argument_spec(),
                                                           **self.validation_kwargs)
+        # The validated parameters, for a subclass that acts on them after the module's logic.
+        self.params = params
         outcome, error = self.execute(params, self._task.check_mode, self._task.diff)
         result.update(outcome)
         result.setdefault("changed", False)

@@ -155,10 +155,9 @@ def build_configuration(auth: SiteAuth) -> Any:
     else:
         try:
             path = auth.kubeconfig or (None if kubeconfig.needs_official_loader(None) else kubeconfig.default_path())
-            if path is None or kubeconfig.uses_plugins(path, auth.context):
+            configuration = kubeconfig.from_kubeconfig(path, auth.context) if path else None
+            if configuration is None:
                 configuration = kubeconfig.from_official_loader(path, auth.context)
-            else:
-                configuration = kubeconfig.from_kubeconfig(path, auth.context)
         except kubeconfig.KubeconfigError as e:
             raise ConfigError("load", where, auth.site, str(e)) from e
     for option, attribute, inline, what in (("ca_cert", "ssl_ca_cert", "ca_data", "CA bundle"),

@@ -94,7 +94,8 @@ def read_context(path: str, context: Optional[str]) -> Dict[str, Any]:
     """{name, cluster, user} of a context (the current one by default); raises KubeconfigError."""
     try:
         with open(path, encoding="utf-8") as f:
-            doc = yaml.safe_load(f)
+            # libyaml's loader when PyYAML has it: a kubeconfig is read by every task that reaches a site.
+            doc = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506 - a safe loader
     except OSError as e:
         raise KubeconfigError("cannot read it: %s" % (e.strerror or e)) from e
     except yaml.YAMLError as e:
@@ -110,10 +111,13 @@ def read_context(path: str, context: Optional[str]) -> Dict[str, Any]:
     return {"name": name, "cluster": cluster, "user": user}
 
 
-def from_kubeconfig(path: str, context: Optional[str]) -> Configuration:
-    """The configuration of one context, or None when its user needs the official loader."""
+def from_kubeconfig(path: str, context: Optional[str]) -> Optional[Configuration]:
+    """The configuration of one context, or None when its user gets its credentials from a program
+    or a provider (exec, auth-provider, username and password): the official loader's job."""
     found = read_context(path, context)
     cluster, user = found["cluster"], found["user"] or {}
+    if any(user.get(key) for key in PLUGIN_KEYS):
+        return None
     base = os.path.dirname(os.path.abspath(path))
     if not cluster.get("server"):
         raise KubeconfigError("cluster of context %s has no server" % found["name"])
@@ -141,12 +145,6 @@ def from_kubeconfig(path: str, context: Optional[str]) -> Configuration:
     if token:
         cfg.api_key = {"BearerToken": "Bearer %s" % token}
     return cfg
-
-
-def uses_plugins(path: str, context: Optional[str]) -> bool:
-    """True when the context's user gets its credentials from a program or a provider."""
-    user = read_context(path, context)["user"] or {}
-    return any(user.get(key) for key in PLUGIN_KEYS)
 
 
 def from_official_loader(path: Optional[str], context: Optional[str]) -> Any:

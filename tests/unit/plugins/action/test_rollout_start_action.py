@@ -3,7 +3,7 @@ is shown, the journal opened and only the sites still to do are deployed to, bat
 import json
 import os
 
-from ansible_collections.gpufleet.datacenter.plugins.action.rollout_start import journal_params, start
+from ansible_collections.gpufleet.datacenter.plugins.action.rollout_start import module_params, start
 from ansible_collections.gpufleet.datacenter.plugins.modules import release_check, rollout_journal
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "releases")
@@ -96,9 +96,27 @@ def test_check_mode_shows_the_plan_and_writes_nothing(tmp_path):
 def test_a_paused_release_deploys_nowhere_until_promoted(tmp_path):
     check = checked(tmp_path)
     start(params(check), [preflight(s) for s in order(check)], False)
-    rollout_journal.execute(journal_params(path=check["journal"], paused_after="canary"))
+    rollout_journal.execute(module_params(rollout_journal, path=check["journal"], paused_after="canary"))
     todo = [preflight("eu", "skip"), preflight("apac"), preflight("us")]
     assert start(params(check), todo, False)["todo"] == {"hosts": [], "serial": []}
     promoted = start(params(check, promote=True), todo, False)
     assert promoted["todo"] == {"hosts": ["api-apac", "api-us"], "serial": [2]}
     assert "paused" not in json.loads(open(check["journal"]).read())
+
+
+def test_the_release_is_marked_in_progress_before_the_first_change_only_when_sites_are_to_do(tmp_path):
+    """metrics_dir: the drift alert's gpufleet_rollout_in_progress is 1 before any site moves; a run
+    with nothing to do, or in check mode, writes no metrics."""
+    check = checked(tmp_path)
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    with_metrics = dict(params(check), metrics_dir=str(metrics))
+    assert "metrics_file" not in start(with_metrics, [preflight(s) for s in order(check)], True)
+    assert os.listdir(metrics) == []
+    result = start(with_metrics, [preflight(s) for s in order(check)], False)
+    text = open(result["metrics_file"]).read()
+    assert result["metrics_file"] == str(metrics / "gpufleet_rollout_chat-2026-11.prom")
+    assert 'gpufleet_rollout_in_progress{model="chat-llm",release="chat-2026-11"} 1.0' in text
+    os.remove(result["metrics_file"])
+    done = start(with_metrics, [preflight(s, "skip") for s in order(check)], False)
+    assert done["todo"]["hosts"] == [] and "metrics_file" not in done and os.listdir(metrics) == []

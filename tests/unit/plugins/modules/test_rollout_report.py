@@ -57,3 +57,38 @@ def test_unreachable_and_drift_are_reported(capsys, tmp_path):
 def test_missing_journal_is_named(capsys, tmp_path):
     code, result = run(capsys, journal=str(tmp_path / "none.json"), dest=str(tmp_path), sites=[])
     assert code == 1 and "none.json does not exist" in result["msg"]
+
+
+def test_fail_unless_complete_fails_with_the_summary_on_drift_but_not_in_check_mode(capsys, tmp_path):
+    journal = str(tmp_path / "j.json")
+    journal_store.atomic_write(journal, json.dumps(JOURNAL))
+    drifted = [dict(FINAL[0], at_release=False, current={"m": {"exists": True, "version": "1"}}), FINAL[1]]
+    code, result = run(capsys, journal=journal, dest=str(tmp_path / "reports"), sites=drifted,
+                       fail_unless_complete=True)
+    assert code == 1 and result["status"] == "complete"
+    assert result["msg"].splitlines()[0].startswith("Rollout of release r1")
+    assert "eu: m=1 (journal: verified)" in result["msg"]
+    # The files are written even so; the failed result stays short (a failure prints it whole).
+    assert os.path.isfile(tmp_path / "reports" / "r1" / "report.json") and "report" not in result
+    code, result = run(capsys, journal=journal, dest=str(tmp_path / "reports"), sites=drifted,
+                       fail_unless_complete=True, _ansible_check_mode=True)
+    assert code == 0 and result["report"]["drift"] == ["eu"]
+    code, result = run(capsys, journal=journal, dest=str(tmp_path / "reports"), sites=FINAL, fail_unless_complete=True)
+    assert code == 0
+
+
+def test_a_paused_release_is_not_a_failure_and_shows_how_to_continue(tmp_path):
+    paused = dict(JOURNAL, paused={"after": "canary", "at": "t"},
+                  sites={"eu": JOURNAL["sites"]["eu"], "us": dict(JOURNAL["sites"]["us"], status="pending")})
+    journal = str(tmp_path / "j.json")
+    journal_store.atomic_write(journal, json.dumps(paused))
+    sites = [FINAL[0], dict(FINAL[1], at_release=False, current={"m": {"exists": False}})]
+    result, error = rollout_report.execute(dict(
+        {name: spec.get("default") for name, spec in rollout_report.ARGUMENT_SPEC.items()},
+        journal=journal, dest=str(tmp_path / "reports"), sites=sites, fail_unless_complete=True,
+        commands={"promote": "ansible-playbook ... -e rollout_promote=true"}))
+    assert error is None and result["status"] == "paused"
+    lines = rollout_report.shown(result)
+    assert lines[:len(result["table"])] == result["table"]
+    assert lines[len(result["table"])] == "report: " + ", ".join(result["files"])
+    assert any("-e rollout_promote=true" in line for line in lines)
