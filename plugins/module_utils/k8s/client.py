@@ -45,8 +45,9 @@ except ImportError:  # pragma: no cover - exercised by ansible-test import sanit
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 # Requests one step keeps in flight to a site (applies, leases): on a distant site round trips,
-# not objects, cost the time. The connection pool holds as many connections.
-PARALLEL_REQUESTS = 16
+# not objects, cost the time. The connection pool holds as many connections. Well under an API
+# server's in-flight limits (400 reads, 200 writes by default); a 429 is retried with backoff.
+PARALLEL_REQUESTS = 32
 
 # kind -> (API path prefix, plural, namespaced): the only kinds the collection reads or writes.
 KINDS = {

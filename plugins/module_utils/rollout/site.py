@@ -200,7 +200,7 @@ class SiteStep:
         refs = [(p["namespace"], p["name"]) for p in params_list if p.get("state", "present") == "present"]
         started = self.clock()
         try:
-            states = wait_for_all(self.bounded(deadline), refs, deadline, sleep=1.0, progress=self.progress,
+            states = wait_for_all(self.bounded(deadline), refs, deadline, sleep=0.5, progress=self.progress,
                                   clock=self.clock, pause=self.sleep)
         except K8sError as e:
             self.step(step, started, False, e.cause)
