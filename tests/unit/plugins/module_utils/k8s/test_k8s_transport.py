@@ -34,11 +34,22 @@ def issue(name, issuer=None, ca=False, ip=None):
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     signer_cert, signer_key = issuer if issuer else (None, key)
     now = datetime.datetime.now(datetime.timezone.utc)
+    signer_public = (signer_cert.public_key() if signer_cert else key.public_key())
+    # What Python 3.13's strict verification (VERIFY_X509_STRICT) requires, as real CAs issue it:
+    # key identifiers and key usage.
     builder = (x509.CertificateBuilder().subject_name(subject)
                .issuer_name(signer_cert.subject if signer_cert else subject).public_key(key.public_key())
                .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
                .not_valid_after(now + datetime.timedelta(hours=1))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_public), critical=False)
+               .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=False, key_encipherment=False,
+                                            data_encipherment=False, key_agreement=False, key_cert_sign=ca,
+                                            crl_sign=ca, encipher_only=False, decipher_only=False), critical=True))
+    if not ca:
+        usages = [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH, x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]
+        builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
     if ip:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]),
                                         critical=False)
