@@ -155,7 +155,7 @@ def build_configuration(auth: SiteAuth) -> Any:
         configuration = kubeconfig.Configuration()
     else:
         try:
-            path = auth.kubeconfig or (None if kubeconfig.needs_official_loader(None) else kubeconfig.default_path())
+            path = kubeconfig.path_to_read(auth.kubeconfig)
             configuration = kubeconfig.from_kubeconfig(path, auth.context) if path else None
             if configuration is None:
                 configuration = kubeconfig.from_official_loader(path, auth.context)

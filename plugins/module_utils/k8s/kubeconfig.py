@@ -17,7 +17,7 @@ import base64
 import binascii
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
 
 try:
     import yaml
@@ -47,20 +47,23 @@ class Configuration:
     tls_server_name: Optional[str] = None
     proxy: Optional[str] = None
     api_key: Dict[str, str] = field(default_factory=dict, repr=False)
-    # From the official loader: refreshes an exec or OIDC token when it is about to expire.
-    refresh_api_key_hook: Optional[Callable[[Any], None]] = field(default=None, repr=False)
     retries: Any = None
     connection_pool_maxsize: int = 4
 
     def auth_headers(self) -> Dict[str, str]:
-        if self.refresh_api_key_hook is not None:
-            self.refresh_api_key_hook(self)
-        token = self.api_key.get("BearerToken") or self.api_key.get("authorization")
+        token = self.api_key.get("BearerToken")
         return {"authorization": token} if token else {}
 
 
-def default_path() -> str:
-    return os.path.expanduser(os.environ.get("KUBECONFIG") or "~/.kube/config")
+def path_to_read(given: Optional[str]) -> Optional[str]:
+    """The kubeconfig file to read here: the one given, else KUBECONFIG or ~/.kube/config; None when
+    KUBECONFIG lists several files, which the official loader merges."""
+    if given:
+        return given
+    listed = os.environ.get("KUBECONFIG") or ""
+    if os.pathsep in listed:
+        return None
+    return os.path.expanduser(listed or "~/.kube/config")
 
 
 def _named(doc: Dict[str, Any], section: str, name: str) -> Dict[str, Any]:
@@ -83,11 +86,6 @@ def _file(entry: Dict[str, Any], key: str, base: str) -> Optional[str]:
         return None
     # As kubectl does: relative paths are relative to the kubeconfig's own directory.
     return os.path.normpath(os.path.join(base, os.path.expanduser(str(value))))
-
-
-def needs_official_loader(path: Optional[str]) -> bool:
-    """Several files in KUBECONFIG are merged by the official loader (pure but for the environment)."""
-    return not path and os.pathsep in (os.environ.get("KUBECONFIG") or "")
 
 
 def read_context(path: str, context: Optional[str]) -> Dict[str, Any]:

@@ -198,3 +198,17 @@ def test_a_kubeconfig_read_here_does_not_import_the_official_client(pki, apiserv
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
     assert out.stdout.strip() == "False"
+
+
+def test_the_kubeconfig_read_here_is_the_given_one_else_kubeconfig_else_the_default(monkeypatch, tmp_path):
+    from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.kubeconfig import path_to_read
+
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "env"))
+    assert path_to_read(str(tmp_path / "given")) == str(tmp_path / "given")
+    assert path_to_read(None) == str(tmp_path / "env")
+    # Several files are merged by the official loader, not read here.
+    monkeypatch.setenv("KUBECONFIG", os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")]))
+    assert path_to_read(None) is None
+    monkeypatch.delenv("KUBECONFIG")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert path_to_read(None) == str(tmp_path / ".kube" / "config")
