@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible.utils.display import Display
-from ansible_collections.gpufleet.datacenter.plugins.modules.rollout_preflight import argument_spec, execute
+from ansible_collections.gpufleet.datacenter.plugins.modules.rollout_preflight import VALIDATION, argument_spec, execute
 from ansible_collections.gpufleet.datacenter.plugins.plugin_utils.in_process import InProcessAction
 
 
@@ -20,9 +20,12 @@ def verdict(result):
 class ActionModule(InProcessAction):
     argument_spec = staticmethod(argument_spec)
     execute = staticmethod(execute)
+    validation_kwargs = VALIDATION
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         if not result.get("failed"):
-            Display().display("  " + verdict(result))
+            # One line per site, in the plan's order for every site at once.
+            for read in (result["sites"].values() if "sites" in result else [result]):
+                Display().display("  " + verdict(read))
         return result

@@ -5,15 +5,25 @@
 from __future__ import annotations
 
 from ansible.utils.display import Display
-from ansible_collections.gpufleet.datacenter.plugins.modules.rollout_report import ARGUMENT_SPEC, execute, shown
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.from_plan import sites_read
+from ansible_collections.gpufleet.datacenter.plugins.modules.rollout_report import ARGUMENT_SPEC, VALIDATION, execute, shown
 from ansible_collections.gpufleet.datacenter.plugins.plugin_utils.in_process import InProcessAction
 
 
 class ActionModule(InProcessAction):
     argument_spec = staticmethod(lambda: ARGUMENT_SPEC)
     execute = staticmethod(execute)
+    validation_kwargs = VALIDATION
 
     def run(self, tmp=None, task_vars=None):
+        check = self._task.args.get("release_check")
+        if isinstance(check, dict) and self._task.args.get("sites") is None:
+            # In Python rather than `map('extract', hostvars)` in every playbook that reports.
+            # Sites this run did not step on keep their preflight: registered on each host, or all of
+            # them on this host by one preflight of the whole plan.
+            task_vars = task_vars or {}
+            preflights = (task_vars.get("__rollout_preflight") or {}).get("sites")
+            self._task.args = dict(self._task.args, sites=sites_read(check, task_vars.get("hostvars") or {}, preflights))
         result = super().run(tmp, task_vars)
         # The end of a run reads as the report itself, printed here rather than by a debug task.
         if result.get("table") and getattr(self, "params", {}).get("show"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.from_plan import plan_sites
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan_table import plan_rows, render
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.start import (
     problems_message, site_problems, todo_plan)
@@ -27,7 +28,10 @@ def start(params, preflights, check_mode):
     check = params["release_check"]
     plan = check["plan"]
     hosts = plan["hosts"]
-    sites = dict(zip(hosts, [s for b in plan["batches"] for s in b["sites"]]))
+    sites = dict(plan_sites(check))
+    if isinstance(preflights, dict):
+        # Every site read at once, by host.
+        preflights = [preflights.get(host) for host in hosts]
     padded = list(preflights) + [None] * (len(hosts) - len(preflights))
     problems = [p for host, pre in zip(hosts, padded) for p in site_problems(host, sites.get(host), pre)]
     result = {"changed": False, "problems": problems}

@@ -4,20 +4,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.from_plan import last_read
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.plan import upgrade_order
-
-# The latest read of a site wins: a rollback_all after the site's step, the step after preflight.
-READS = ("__rollout_rollback", "__rollout_site", "__rollout_preflight")
-
-
-def last_read(host_vars):
-    """The most recent result that read the site (has `reachable`), or an unreachable placeholder."""
-    for name in READS:
-        result = host_vars.get(name) or {}
-        if "reachable" in result:
-            return result
-    return {"site": host_vars.get("gpufleet_site") or host_vars.get("inventory_hostname"), "reachable": False,
-            "current": {}, "at_release": False}
 
 
 def pause_here(policy, batches, site, deployed, promote=False):

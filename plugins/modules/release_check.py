@@ -118,7 +118,7 @@ journal_dir:
   type: str
 fleet:
   description:
-    - How to reach each site (C(name), C(kubeconfig), C(context)), in the shape
+    - How to reach each site (C(name), C(kubeconfig), C(context), C(ca_cert)), in the shape
       M(gpufleet.datacenter.model_versions) takes; when O(sites) was read from the inventory.
   returned: success, when O(sites) is omitted
   type: list

@@ -20,6 +20,9 @@ description:
     same release, or V(deploy) - and the versions a rollback would return to.
   - Problems do not fail the task; the rollout playbook gathers them from every site and stops with
     all of them listed before any site changes.
+  - Given O(release_check) and no O(site), preflights every site of the plan at once, each in its own
+    thread, reaching each site with the kubeconfig, context and CA bundle the plan read from the
+    inventory (RV(gpufleet.datacenter.release_check#module:fleet)); the result is RV(sites).
 author:
   - gpufleet maintainers (@gpufleet)
 extends_documentation_fragment:
@@ -32,21 +35,37 @@ attributes:
     support: none
     description: Nothing changes, so there is no diff.
 options:
+  site:
+    description:
+      - Name of the site (datacenter) this API server belongs to, usually C(gpufleet_site).
+      - Used in every message and returned result, so a failure in a fleet-wide run says where it happened.
+      - When omitted, O(release_check) is required and every site of its plan is preflighted.
+    type: str
+    required: false
+  release_check:
+    description:
+      - The result of M(gpufleet.datacenter.release_check) for the release. The site's models, the policy's
+        C(max_surge), C(create_namespace) and C(adopt), the journal and the release name are taken from it,
+        so a playbook passes the plan once; none of those options is then given.
+      - Without O(site), every site of the plan.
+    type: dict
   models:
     description:
       - The release's models as resolved for this site (RV(gpufleet.datacenter.release_check#module:site_models)).
       - Each has C(name), C(namespace), C(image), C(version), C(replicas), C(gpus) and C(gpu_product).
+      - Required unless O(release_check) is given.
     type: list
     elements: dict
-    required: true
   max_surge:
-    description: Extra pods per model a rolling update runs at its peak, each needing its GPUs.
+    description:
+      - Extra pods per model a rolling update runs at its peak, each needing its GPUs.
+      - When omitted, the release's C(policy.max_surge) with O(release_check), else V(1).
     type: int
-    default: 1
   create_namespace:
-    description: Whether the rollout creates missing namespaces; when false a missing one is a problem.
+    description:
+      - Whether the rollout creates missing namespaces; when false a missing one is a problem.
+      - When omitted, the release's C(policy.create_namespace) with O(release_check), else V(true).
     type: bool
-    default: true
   journal:
     description: The release journal, to decide whether this site is already done.
     type: path
@@ -59,8 +78,8 @@ options:
     description:
       - Whether the rollout may take over a Deployment of a model's name that this collection did not create
         (C(policy.adopt)). When false, such a Deployment is a problem naming it and its manager.
+      - When omitted, the release's C(policy.adopt) with O(release_check), else V(false).
     type: bool
-    default: false
 """
 
 EXAMPLES = r"""
@@ -73,9 +92,21 @@ EXAMPLES = r"""
     max_surge: 1
     journal: "{{ __rollout_release.journal }}"
   register: __rollout_preflight
+
+- name: Preflight every site of the release's plan in parallel (models, policy, journal and sites from the plan)
+  gpufleet.datacenter.rollout_preflight:
+    release_check: "{{ __rollout_release }}"
+  register: __rollout_preflight
 """
 
 RETURN = r"""
+sites:
+  description:
+    - Without O(site), each site's result by inventory host, in the plan's order; each holds the keys
+      below and C(host).
+  returned: when O(site) is omitted
+  type: dict
+  sample: {api-eu: {host: api-eu, site: eu-west, reachable: true, problems: [], at_release: true}}
 timing:
   description: When the site's preflight started and finished (UTC), for the journal's preflight phase.
   returned: when reachable
@@ -119,6 +150,7 @@ decision:
   sample: {action: deploy, reason: not started, before: {chat-llm: {exists: false}}}
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -130,6 +162,8 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.client imp
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import journal_store
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import RolloutError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.from_plan import (
+    PREFLIGHT_OPTIONS, plan_sites, preflight_args)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.journal import iso, site_entry
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.leases import run_identity
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.preflight import check_site
@@ -137,21 +171,69 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.prefli
 
 def argument_spec():
     spec = auth_arg_spec()
+    # One site, or with release_check alone every site of the plan.
+    spec["site"] = {"type": "str"}
     spec.update({
-        "models": {"type": "list", "elements": "dict", "required": True},
-        "max_surge": {"type": "int", "default": 1},
-        "create_namespace": {"type": "bool", "default": True},
+        "release_check": {"type": "dict"},
+        "models": {"type": "list", "elements": "dict"},
+        "max_surge": {"type": "int"},
+        "create_namespace": {"type": "bool"},
         "journal": {"type": "path"},
         "release": {"type": "str"},
-        "adopt": {"type": "bool", "default": False},
+        "adopt": {"type": "bool"},
     })
     return spec
+
+
+# The plan gives these options whole; a task gives either the plan or the models.
+VALIDATION = {"mutually_exclusive": [["release_check", option] for option in PREFLIGHT_OPTIONS],
+              "required_one_of": [["release_check", "models"], ["release_check", "site"]]}
+DEFAULTS = {"max_surge": 1, "create_namespace": True, "adopt": False}
+# How the plan reaches a site (release_check's fleet, from the inventory).
+CONNECTION = ("kubeconfig", "context", "ca_cert")
+# Sites read at once; each site's own reads run in parallel too.
+PARALLEL_SITES = 16
+
+
+def resolved(params):
+    """The parameters with the plan's part filled in (release_check), else the defaults."""
+    if params.get("release_check"):
+        return dict(params, **preflight_args(params["release_check"], params["site"]))
+    return dict(params, **{k: v for k, v in DEFAULTS.items() if params.get(k) is None})
+
+
+def every_site(params):
+    """(result, error): every site of the plan preflighted at once, {host: the site's result}."""
+    check = params["release_check"]
+    reach = {entry["name"]: entry for entry in check.get("fleet") or []}
+    pairs = plan_sites(check)
+    unknown = [site for _host, site in pairs if site not in reach]
+    if unknown:
+        return {}, ("Failed to preflight release %s: release_check does not say how to reach site(s) %s (its sites "
+                    "were given, not read from the inventory); preflight each site with site and kubeconfig"
+                    % (check["release"]["name"], ", ".join(unknown)))
+
+    def one(site):
+        # The inventory's connection wins over module_defaults and the environment, as a task's own options do.
+        given = {key: reach[site][key] for key in CONNECTION if reach[site].get(key) is not None}
+        return execute(dict(params, site=site, **given))
+
+    with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_SITES, len(pairs)))) as pool:
+        outcomes = list(pool.map(one, [site for _host, site in pairs]))
+    errors = [error for _result, error in outcomes if error]
+    if errors:
+        return {}, errors[0]
+    return {"changed": False, "sites": {host: dict(result, host=host) for (host, _site), (result, _error)
+                                        in zip(pairs, outcomes)}}, None
 
 
 def execute(params, check_mode=False, diff=False):
     """(result, error message or None): the action plugin and main() share this."""
     site = params["site"]
+    if not site:
+        return every_site(params)
     try:
+        params = resolved(params)
         entry = site_entry(journal_store.load(params["journal"]), site) if params["journal"] else None
     except RolloutError as e:
         return {}, str(e)
@@ -169,7 +251,7 @@ def execute(params, check_mode=False, diff=False):
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **VALIDATION)
     if not HAS_URLLIB3:
         module.fail_json(msg=missing_required_lib("urllib3"), exception=str(URLLIB3_IMPORT_ERROR))
     finish(module, *execute(module.params, module.check_mode))

@@ -32,21 +32,29 @@ attributes:
     support: none
     description: Report files are written whole; no diff is shown.
 options:
+  release_check:
+    description:
+      - The result of M(gpufleet.datacenter.release_check) for the release. O(journal), O(dest) (its
+        C(reports_dir)) and O(desired) are taken from it, and none of them is then given.
+      - When O(sites) is omitted too, the action plugin reads each host of the plan's latest read of its
+        site (C(__rollout_rollback), else C(__rollout_site), else C(__rollout_preflight); see the
+        P(gpufleet.datacenter.last_read#filter) filter).
+    type: dict
   journal:
-    description: The release journal.
+    description: The release journal. Required unless O(release_check) is given.
     type: path
-    required: true
   dest:
-    description: The reports directory; the files go into a sub-directory named after the release.
+    description:
+      - The reports directory; the files go into a sub-directory named after the release.
+      - Required unless O(release_check) is given.
     type: path
-    required: true
   sites:
     description:
       - What each site runs at the end of the run, as returned by M(gpufleet.datacenter.rollout_preflight)
         (C(site), C(reachable), C(current), C(at_release)).
+      - Required unless O(release_check) is given to the action plugin, which then reads them.
     type: list
     elements: dict
-    required: true
   desired:
     description: The release's models (C(name), C(version)), shown on top of the report as the target.
     type: list
@@ -102,11 +110,10 @@ EXAMPLES = r"""
     sites: "{{ groups['kube_api'] | map('extract', hostvars, '__rollout_final') | list }}"
   register: __rollout_report
 
-- name: Write and show the rollout report; fail unless every site runs the release
+- name: Write and show the rollout report of the release planned on localhost; fail unless every site runs it
   gpufleet.datacenter.rollout_report:
-    journal: "{{ __rollout_release.journal }}"
-    dest: reports
-    sites: "{{ groups['kube_api'] | map('extract', hostvars, '__rollout_final') | list }}"
+    # The journal, the reports directory, the target and each site's latest read, from the plan.
+    release_check: "{{ __rollout_release }}"
     show: true
     fail_unless_complete: true
 """
@@ -157,14 +164,16 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.module_exit import finish
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout import run_lock
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.errors import RolloutError
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.from_plan import REPORT_OPTIONS, report_args
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.metrics import write_metrics
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.report import failure_summary, table
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.report_files import write_report
 
 ARGUMENT_SPEC = {
-    "journal": {"type": "path", "required": True},
-    "dest": {"type": "path", "required": True},
-    "sites": {"type": "list", "elements": "dict", "required": True},
+    "release_check": {"type": "dict"},
+    "journal": {"type": "path"},
+    "dest": {"type": "path"},
+    "sites": {"type": "list", "elements": "dict"},
     "desired": {"type": "list", "elements": "dict"},
     "commands": {"type": "dict"},
     "metrics_dir": {"type": "path"},
@@ -173,6 +182,11 @@ ARGUMENT_SPEC = {
     "show": {"type": "bool", "default": False},
     "fail_unless_complete": {"type": "bool", "default": False},
 }
+
+
+# The plan gives these options whole; a task gives either the plan or them.
+VALIDATION = {"mutually_exclusive": [["release_check", option] for option in REPORT_OPTIONS],
+              "required_one_of": [["release_check", "journal"], ["release_check", "dest"]]}
 
 
 def incomplete(report):
@@ -194,6 +208,10 @@ def shown(result):
 
 def execute(params, check_mode=False, diff=False):
     """(result, error message or None): the action plugin and main() share this."""
+    if params.get("release_check"):
+        params = dict(params, **report_args(params["release_check"]))
+    if params.get("sites") is None:
+        return {}, "Failed to report on release journal %s: sites is required outside the action plugin" % params["journal"]
     rolling = params.get("rolling", False)
     report_files = params.get("report_files", True) and not rolling
     # Without report files the module only reads (status.yml, verify.yml): the report is built as in
@@ -224,7 +242,7 @@ def execute(params, check_mode=False, diff=False):
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **VALIDATION)
     finish(module, *execute(module.params, module.check_mode))
 
 

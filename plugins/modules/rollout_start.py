@@ -39,9 +39,10 @@ options:
   preflight:
     description:
       - The M(gpufleet.datacenter.rollout_preflight) result of each host of the plan, in the plan's order.
+      - Or every site's at once, by host, as one M(gpufleet.datacenter.rollout_preflight) of the whole plan
+        returns them (its RV(gpufleet.datacenter.rollout_preflight#module:sites)).
       - When omitted, read from the variable O(preflight_register) of each host of the plan.
-    type: list
-    elements: dict
+    type: raw
   preflight_register:
     description: The variable each host of the plan registered its M(gpufleet.datacenter.rollout_preflight) result in.
     type: str
@@ -66,6 +67,8 @@ EXAMPLES = r"""
 - name: Stop on any preflight problem, else show the plan, open the journal and pick the sites to deploy to
   gpufleet.datacenter.rollout_start:
     release_check: "{{ __rollout_release }}"
+    # Every site's preflight, read at once by rollout_preflight with release_check alone.
+    preflight: "{{ __rollout_preflight.sites }}"
     promote: "{{ rollout_promote | default(false) | bool }}"
   register: __rollout_start
 """
@@ -105,7 +108,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 ARGUMENT_SPEC = {
     "release_check": {"type": "dict", "required": True},
-    "preflight": {"type": "list", "elements": "dict"},
+    "preflight": {"type": "raw"},
     "preflight_register": {"type": "str", "default": "__rollout_preflight"},
     "promote": {"type": "bool", "default": False},
     "metrics_dir": {"type": "path"},

@@ -77,7 +77,7 @@ def test_malformed_release_is_refused_before_anything_changes(lab, rollout, mode
     assert proc.returncode != 0
     assert expected.format(model=rollout.model) in out(proc), out(proc)
     assert "Failed to validate release file %s" % release in out(proc)
-    assert "PLAY [Preflight every site in parallel]" not in proc.stdout
+    assert "TASK [Preflight every site in parallel" not in proc.stdout
     assert not any(rollout.namespace_exists(s) for s in lab.sites)
     assert rollout.journal(release) is None
 
@@ -118,7 +118,7 @@ def test_every_problem_of_a_release_is_named_in_one_run(lab, rollout):
     ]
     missing = [e for e in expected if e not in out(proc)]
     assert not missing, "not reported: %s\n%s" % (missing, out(proc))
-    assert "PLAY [Preflight every site in parallel]" not in proc.stdout
+    assert "TASK [Preflight every site in parallel" not in proc.stdout
     assert not any(rollout.namespace_exists(s) for s in lab.sites)
     assert rollout.journal(release) is None
 

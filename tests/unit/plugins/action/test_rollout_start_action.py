@@ -120,3 +120,15 @@ def test_the_release_is_marked_in_progress_before_the_first_change_only_when_sit
     os.remove(result["metrics_file"])
     done = start(with_metrics, [preflight(s, "skip") for s in order(check)], False)
     assert done["todo"]["hosts"] == [] and "metrics_file" not in done and os.listdir(metrics) == []
+
+
+def test_every_sites_preflight_by_host_counts_as_the_same_list_in_plan_order(tmp_path):
+    """One rollout_preflight of the whole plan returns the sites by host; a host missing from it
+    was not preflighted."""
+    check = checked(tmp_path)
+    by_host = {"api-us": preflight("us", "skip"), "api-eu": preflight("eu"), "api-apac": preflight("apac")}
+    result = start(params(check), by_host, False)
+    assert result["todo"] == {"hosts": ["api-eu", "api-apac"], "serial": [1, 1]}
+    missing = start(params(check), {"api-eu": preflight("eu")}, False)
+    assert missing["problems"] == ["site apac was not preflighted (host api-apac failed or unreachable)",
+                                   "site us was not preflighted (host api-us failed or unreachable)"]
