@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading live Deployments: listing them, their running image and version, and the snapshots of
-them that a report and a rollback need. The one place these are read, so every caller agrees."""
+"""Reading live Deployments: listing them, their running image and version, who manages them, and
+the snapshots of them that a report and a rollback need. The one place these are read, so every caller agrees."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.diagnose i
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import snapshot as env_snapshot
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import ApiError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
-    CONTAINER_NAME, GPU_PRODUCT_LABEL, GPU_RESOURCE, VERSION_KEY)
+    CONTAINER_NAME, GPU_PRODUCT_LABEL, GPU_RESOURCE, MANAGED_BY, VERSION_KEY)
 
 
 def deployments(client: Any, refs: Iterable[Tuple[str, str]]) -> Dict[Tuple[str, str], Optional[Dict[str, Any]]]:
@@ -81,3 +81,18 @@ def snapshot(deployment: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         # Literal values only as fingerprints: a snapshot ends up in journals, reports and task results.
         "env": env_snapshot(container.get("env")),
     }
+
+
+def foreign_manager(obj: Optional[Dict[str, Any]]) -> Optional[str]:
+    """Who manages a live object that this collection did not create, or None (pure): its
+    managed-by label, else the field managers that wrote it."""
+    if not obj:
+        return None
+    meta = obj.get("metadata") or {}
+    label = (meta.get("labels") or {}).get("app.kubernetes.io/managed-by")
+    if label == MANAGED_BY:
+        return None
+    if label:
+        return label
+    managers = sorted({f.get("manager") for f in meta.get("managedFields") or [] if f.get("manager")})
+    return ", ".join(managers) or "an unknown manager (no managed-by label)"

@@ -15,23 +15,8 @@ from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError, PolicyError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import (
     MANAGED_BY, build_manifests, build_namespace)
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import previous
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import foreign_manager, previous
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.waiter import rollout_state, wait_for_rollout
-
-
-def foreign_manager(obj: Optional[Dict[str, Any]]) -> Optional[str]:
-    """Who manages a live object that this collection did not create, or None (pure): its
-    managed-by label, else the field managers that wrote it."""
-    if not obj:
-        return None
-    meta = obj.get("metadata") or {}
-    label = (meta.get("labels") or {}).get("app.kubernetes.io/managed-by")
-    if label == MANAGED_BY:
-        return None
-    if label:
-        return label
-    managers = sorted({f.get("manager") for f in meta.get("managedFields") or [] if f.get("manager")})
-    return ", ".join(managers) or "an unknown manager (no managed-by label)"
 
 
 def planned(manifest: Dict[str, Any]) -> ApplyResult:

@@ -15,8 +15,7 @@ from typing import Any, Callable, Dict, List, Optional
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import K8sError
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.fleet import live_deployments
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.manifests import MANAGED_BY, selector_labels
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import snapshot
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import foreign_manager
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import foreign_manager, snapshot
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.capacity import (
     capacity_problems, free_by_product, held_by)
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.leases import Leases

@@ -10,7 +10,8 @@ from k8s_server import ApiServer
 
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.env import fingerprint
 from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.exceptions import PolicyError
-from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import DeployRunner, foreign_manager
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.readers import foreign_manager
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.k8s.runner import DeployRunner
 
 NAMESPACE = {("Namespace", "serving"): {"kind": "Namespace", "metadata": {"name": "serving"}}}
 
