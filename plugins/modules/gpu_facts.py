@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: gpu_facts
 short_description: Gather a host's NVIDIA GPU inventory as facts
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the host's NVIDIA GPUs with C(nvidia-smi --query-gpu=... --format=csv,nounits) and returns
     them under C(ansible_facts.nvidia_gpu) - driver version, GPU count, per GPU name, UUID, PCI bus ID,

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: model_deploy
 short_description: Deploy one model-serving workload to one GPU site
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Builds a Deployment (and a Service) for a model server from a few parameters, with the model
     version as the C(app.kubernetes.io/version) label and annotation on the Deployment and its pod

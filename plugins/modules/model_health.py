@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: model_health
 short_description: Gate a rollout on a model server serving the expected model version
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Probes a model server and passes only when the model is ready at the expected version.
   - O(protocol=v2) speaks the Open Inference Protocol (KServe, Triton, MLServer) -

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: model_versions
 short_description: Report which model version every site serves, and where the fleet drifts
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Checks, in one task, the desired models against every site of the fleet. All sites are queried at
     the same time, each within O(site_timeout), so the slowest site bounds the wall time, not the sum.
@@ -250,7 +250,7 @@ drift:
 unreachable_sites:
   description:
     - Sites that could not be queried, each with C(site) and C(error).
-    - Named so since 0.2.0 (was C(unreachable)); ansible-core 2.21 reads a task result's C(unreachable) as its own
+    - Not C(unreachable), since ansible-core 2.21 reads a task result's C(unreachable) as its own
       flag, dropped an empty list and marked the task unreachable for a non-empty one.
   returned: always
   type: list

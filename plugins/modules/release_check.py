@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: release_check
 short_description: Validate a model release file and plan its site-by-site rollout
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Loads a release file (models with image, version, replicas and GPUs, per-site overrides, rollout
     policy), validates it against the release schema and reports B(every) problem at once, each naming

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: rollout_journal
 short_description: Record a release rollout's progress, per site, in its journal
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps one JSON journal per release (per site - versions before and after, status, phase
     timings, gate results, failure diagnosis) so that re-running a release resumes it.

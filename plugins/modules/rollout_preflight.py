@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: rollout_preflight
 short_description: Check that a release can land on one site, and record what runs there now
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads one site's Kubernetes API over verified TLS and reports, without changing anything, every
     reason the release cannot roll there - API unreachable or refusing the TLS handshake, a missing

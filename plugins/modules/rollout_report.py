@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: rollout_report
 short_description: Write a release rollout's report (Markdown and JSON) and return its summary table
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Builds the report of a release rollout from its journal and from what every site runs at the
     end of the run - per site the batch, status, versions before and after, what runs now, seconds

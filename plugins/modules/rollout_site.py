@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: rollout_site
 short_description: Roll a release out to one site (or roll the site back), start to end, in one step
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - One site's whole part of a rollout. With O(action=deploy) records C(deploying) in the release
     journal, applies every model of the release (server-side apply, as M(gpufleet.datacenter.model_deploy)),

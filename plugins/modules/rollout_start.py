@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: rollout_start
 short_description: Start a release's rollout after preflight, or stop with every site's problems
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - The step between the preflight of every site and the first change, in C(rollout.yml).
   - Stops the run, before anything is written, with one message listing every preflight problem of

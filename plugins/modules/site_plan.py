@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: site_plan
 short_description: Validate a GPU fleet's site plan before anything is changed
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Checks the site inventory model of C(gpufleet.datacenter) - every site's network plan, server
     quorum and rollout wave - and reports all problems at once.
