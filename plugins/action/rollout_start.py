@@ -28,7 +28,7 @@ def start(params, preflights, check_mode):
     check = params["release_check"]
     plan = check["plan"]
     hosts = plan["hosts"]
-    sites = dict(plan_sites(check))
+    sites = dict(plan_sites(plan))
     if isinstance(preflights, dict):
         # Every site read at once, by host.
         preflights = [preflights.get(host) for host in hosts]

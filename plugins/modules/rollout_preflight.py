@@ -206,17 +206,25 @@ def every_site(params):
     """(result, error): every site of the plan preflighted at once, {host: the site's result}."""
     check = params["release_check"]
     reach = {entry["name"]: entry for entry in check.get("fleet") or []}
-    pairs = plan_sites(check)
+    pairs = plan_sites(check["plan"])
     unknown = [site for _host, site in pairs if site not in reach]
     if unknown:
         return {}, ("Failed to preflight release %s: release_check does not say how to reach site(s) %s (its sites "
                     "were given, not read from the inventory); preflight each site with site and kubeconfig"
                     % (check["release"]["name"], ", ".join(unknown)))
+    try:
+        # Read once for every site: one view of the journal, and no re-read per site.
+        journal = journal_store.load(check["journal"])
+    except RolloutError as e:
+        return {}, str(e)
 
     def one(site):
         # The inventory's connection wins over module_defaults and the environment, as a task's own options do.
         given = {key: reach[site][key] for key in CONNECTION if reach[site].get(key) is not None}
-        return execute(dict(params, site=site, **given))
+        try:
+            return preflight(resolved(dict(params, site=site, **given)), journal), None
+        except RolloutError as e:
+            return {}, str(e)
 
     with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_SITES, len(pairs)))) as pool:
         outcomes = list(pool.map(one, [site for _host, site in pairs]))
@@ -227,27 +235,33 @@ def every_site(params):
                                         in zip(pairs, outcomes)}}, None
 
 
-def execute(params, check_mode=False, diff=False):
-    """(result, error message or None): the action plugin and main() share this."""
+def preflight(params, journal):
+    """One site's result: `params` with the plan's part filled in (resolved), `journal` as loaded."""
     site = params["site"]
-    if not site:
-        return every_site(params)
-    try:
-        params = resolved(params)
-        entry = site_entry(journal_store.load(params["journal"]), site) if params["journal"] else None
-    except RolloutError as e:
-        return {}, str(e)
+    entry = site_entry(journal, site) if params["journal"] else None
     try:
         client = get_client(SiteAuth.from_params(site, params))
     except K8sError as e:
         # A kubeconfig we refuse (missing, insecure) is a site problem like an unreachable API.
         return {"changed": False, "site": site, "reachable": False, "problems": [str(e)], "current": {},
-                "capacity": {}, "decision": None, "at_release": False}, None
+                "capacity": {}, "decision": None, "at_release": False}
     started = iso(datetime.now(timezone.utc))
     holder = run_identity(params["release"]) if params["release"] else None
     result = check_site(client, site, params["models"], params["max_surge"], params["create_namespace"], entry,
                         holder=holder, adopt=params["adopt"])
-    return dict(result, changed=False, timing={"started": started, "finished": iso(datetime.now(timezone.utc))}), None
+    return dict(result, changed=False, timing={"started": started, "finished": iso(datetime.now(timezone.utc))})
+
+
+def execute(params, check_mode=False, diff=False):
+    """(result, error message or None): the action plugin and main() share this."""
+    if not params["site"]:
+        return every_site(params)
+    try:
+        params = resolved(params)
+        journal = journal_store.load(params["journal"]) if params["journal"] else None
+    except RolloutError as e:
+        return {}, str(e)
+    return preflight(params, journal), None
 
 
 def main() -> None:

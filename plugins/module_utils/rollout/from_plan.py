@@ -22,9 +22,9 @@ REPORT_OPTIONS = ("journal", "dest", "desired")
 READS = ("__rollout_rollback", "__rollout_site", "__rollout_preflight")
 
 
-def plan_sites(check: Mapping[str, Any]) -> List[Tuple[str, str]]:
-    """(inventory host, site) of every site of the plan, in rollout order (canary, then each wave)."""
-    plan = check["plan"]
+def plan_sites(plan: Mapping[str, Any]) -> List[Tuple[str, str]]:
+    """(inventory host, site) of every site of the plan (release_check's `plan`), in rollout order
+    (canary, then each wave)."""
     return list(zip(plan["hosts"], [site for batch in plan["batches"] for site in batch["sites"]]))
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from ansible_collections.gpufleet.datacenter.plugins.module_utils.rollout.from_plan import plan_sites
+
 
 def site_problems(host: str, site: Optional[str], result: Optional[Dict[str, Any]]) -> List[str]:
     """A site's preflight problems, or one naming the site when its preflight never ran."""
@@ -35,7 +37,7 @@ def todo_plan(plan: Dict[str, Any], preflights: List[Any], paused: bool = False,
     if paused and not promote:
         return {"hosts": [], "serial": []}
     hosts, serial = [], []
-    host_of = dict(zip([s for b in plan["batches"] for s in b["sites"]], plan["hosts"]))
+    host_of = {site: host for host, site in plan_sites(plan)}
     for batch in plan["batches"]:
         todo = [host_of[s] for s in batch["sites"] if s in deploy]
         if todo:

@@ -52,3 +52,13 @@ def test_a_plan_whose_sites_were_not_read_from_the_inventory_is_refused_naming_t
     assert error == ("Failed to preflight release chat-2026-11: release_check does not say how to reach site(s) "
                      "eu, apac, us (its sites were given, not read from the inventory); preflight each site with "
                      "site and kubeconfig")
+
+
+def test_a_journal_that_is_not_one_stops_the_whole_plan_with_its_path(tmp_path):
+    check = checked(tmp_path)
+    os.makedirs(os.path.dirname(check["journal"]), exist_ok=True)
+    with open(check["journal"], "w", encoding="utf-8") as handle:
+        handle.write("not json")
+    result, error = execute(params(release_check=check))
+    assert result == {}
+    assert error.startswith("Failed to read journal %s: not valid JSON" % check["journal"]), error

@@ -31,7 +31,7 @@ def read(site, reachable=True):
 
 
 def test_plan_sites_pairs_each_host_with_its_site_in_rollout_order(check):
-    assert plan_sites(check) == [("api-eu", "eu"), ("api-apac", "apac"), ("api-us", "us")]
+    assert plan_sites(check["plan"]) == [("api-eu", "eu"), ("api-apac", "apac"), ("api-us", "us")]
 
 
 def test_preflight_args_are_the_sites_own_models_and_the_release_policy(check):
